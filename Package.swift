@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 5 language mode: the hot paths (line reader, JSON scanner) work on raw
+// pointers and hand buffers between two threads under their own locks; strict
+// concurrency checking would force copies there for no safety gain.
+let package = Package(
+    name: "rtml",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rtml", targets: ["rtml"]),
+        .library(name: "RTMLCore", targets: ["RTMLCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "RTMLCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "rtml",
+            dependencies: [
+                "RTMLCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RTMLCoreTests", dependencies: ["RTMLCore"]),
+        .testTarget(name: "rtmlTests", dependencies: ["rtml"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
