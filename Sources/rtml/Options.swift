@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RTMLCore
 
 /// Where a stage writes its data: stdout or `-o FILE`, gzip by name or flag.
@@ -30,4 +31,79 @@ struct ReportOptions: ParsableArguments {
 
     @Flag(name: [.short, .long], help: "No human summary on stderr.")
     var quiet = false
+
+    /// Writes `--stats` (when asked) and the summary (unless `--quiet`).
+    func finish(stats json: JSONValue, summary: String) throws {
+        if let path = stats {
+            let writer = try OutputWriter(path: path)
+            try writer.write(json.rendered() + "\n")
+            try writer.close()
+        }
+        if !quiet { Console.error(summary) }
+    }
+}
+
+/// Bad-record handling every stage that reads records shares.
+struct RejectOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write each refused record, with source, line, offset and reason, as NDJSON to FILE.", valueName: "file"))
+    var rejects: String?
+
+    @Flag(help: "Exit with status 1 after the summary when any record was refused.")
+    var strict = false
+
+    @Option(name: .customLong("max-line-bytes"), help: ArgumentHelp("Lines longer than this are refused (line_too_long) without being held in memory.", valueName: "bytes"))
+    var maxLineBytes: Int = 1 << 20
+
+    func validate() throws {
+        guard maxLineBytes >= 64 else {
+            throw ValidationError("'--max-line-bytes' must be at least 64")
+        }
+    }
+}
+
+/// Writing to stderr without buffering surprises.
+enum Console {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Shows the first few refused records on stderr, like a compiler shows errors.
+final class RejectEcho {
+    private let limit: Int
+    private var shown = 0
+    private let enabled: Bool
+
+    init(enabled: Bool, limit: Int = 5) {
+        self.enabled = enabled
+        self.limit = limit
+    }
+
+    func echo(source: String, line: Int, detail: String) {
+        guard enabled else { return }
+        shown += 1
+        if shown <= limit {
+            Console.error("\(source):\(line): \(detail)")
+        }
+    }
+
+    /// A closing hint when more were refused than shown.
+    func finish(total: Int, recorded: Bool) {
+        guard enabled, total > 0 else { return }
+        let more = total > limit ? "\(Format.count(total - limit)) more refused records not shown; " : ""
+        let hint = recorded ? "" : "use --rejects FILE to keep them"
+        if !more.isEmpty || !hint.isEmpty {
+            Console.error(more.isEmpty ? hint : more + (hint.isEmpty ? "all are in the rejects file" : hint))
+        }
+    }
+}
+
+extension DurationText {
+    /// Parses a duration flag value or fails validation naming the flag.
+    static func flag(_ text: String, _ name: String) throws -> Int64 {
+        guard let millis = parseMillis(text) else {
+            throw ValidationError("'\(name)' must be a duration like 500ms, 30s, 10m, 1h or 1d, not '\(text)'")
+        }
+        return millis
+    }
 }

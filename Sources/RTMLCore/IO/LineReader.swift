@@ -28,6 +28,8 @@ public final class LineReader {
     public private(set) var bytesRead = 0
     /// Lines delivered so far.
     public private(set) var linesRead = 0
+    /// Whether the input turned out to be gzip (known once reading has begun).
+    public private(set) var wasGzip = false
 
     private let chunkSize: Int
 
@@ -50,6 +52,7 @@ public final class LineReader {
             // holds the pipe, so its buffers live until it has gone; waiting for
             // it could hang on a live stdin that never sends another byte.
             if !finished { pipe.cancel() }
+            wasGzip = producer.isGzip
         }
 
         let carry = UnsafeMutableRawBufferPointer.allocate(byteCount: maxLineBytes, alignment: 16)

@@ -1,0 +1,287 @@
+import Foundation
+
+/// What ingest does when a record carries no `receivedAt`.
+public enum ReceivedAtDefault: String, CaseIterable, Sendable {
+    /// The wall-clock time at which ingest read it (what a receiver does).
+    case now
+    /// Its event time (reproducible re-runs of an old log).
+    case timestamp
+}
+
+/// Validates one raw event line and writes its canonical form.
+///
+/// Fields are kept as byte ranges of the input line; only the ones ingest
+/// interprets are decoded. A line whose `messageId`, `timestamp` and
+/// `receivedAt` are already canonical is written back byte for byte.
+public struct EventNormalizer {
+    /// The facts about an accepted event that later steps need.
+    public struct Accepted {
+        public var eventTime: Int64
+        public var receivedAt: Int64
+        public var dedupeKey: Hash128
+        public var event: KnownEvent?
+    }
+
+    public var receivedAtDefault: ReceivedAtDefault
+    /// Counters of normalisations done, for `--stats`.
+    public private(set) var derivedMessageIds = 0
+    public private(set) var derivedTimestamps = 0
+    public private(set) var addedReceivedAt = 0
+
+    private var scanner: JSONScanner
+    private var slots = [Int](repeating: -1, count: EnvelopeField.allCases.count)
+    // Per-line state for the writer.
+    private var line = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var eventTime: Int64 = 0
+    private var receivedAt: Int64 = 0
+    private var derivedId: [UInt8] = []
+    private var canonicalAsIs = false
+    private var scratch: [UInt8] = []
+
+    public init(receivedAtDefault: ReceivedAtDefault = .now, maxDepth: Int = 64) {
+        self.receivedAtDefault = receivedAtDefault
+        scanner = JSONScanner(maxDepth: maxDepth)
+        scratch.reserveCapacity(512)
+    }
+
+    private func slot(_ field: EnvelopeField) -> JSONMember? {
+        let index = slots[field.rawValue]
+        return index >= 0 ? scanner.members[index] : nil
+    }
+
+    /// Checks a line and remembers what `writeCanonical` needs. Throws the reason it is refused.
+    public mutating func normalize(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> Accepted {
+        line = bytes
+        let kind: JSONValueKind
+        do {
+            kind = try scanner.scan(bytes)
+        } catch {
+            throw Rejection(JSONAccess.isUTF8Error(error) ? .invalidUTF8 : .invalidJSON, "invalid JSON at byte \(error.offset): \(error.reasonText)")
+        }
+        guard kind == .object else {
+            throw Rejection(.notAnObject, "line is a JSON \(JSONAccess.kindName(kind)), not an object")
+        }
+
+        for i in slots.indices { slots[i] = -1 }
+        let members = scanner.members
+        for index in members.indices {
+            let member = members[index]
+            let field: EnvelopeField?
+            if member.keyHasEscapes {
+                field = EnvelopeField.allCases.first { $0.name == JSONAccess.decodedKey(bytes, member) }
+            } else {
+                field = EnvelopeField.match(JSONAccess.keyBytes(bytes, member))
+            }
+            guard let field else { continue }
+            if slots[field.rawValue] >= 0 {
+                throw Rejection(.duplicateKey, "key \"\(field.name)\" appears more than once")
+            }
+            slots[field.rawValue] = index
+        }
+
+        // event: a non-empty string.
+        guard let eventMember = slot(.event), eventMember.kind != .null else {
+            throw Rejection(.missingEvent, "no \"event\" field")
+        }
+        try requireKind(eventMember, .string, .event)
+        if eventMember.valueEnd - eventMember.valueStart == 2 {
+            throw Rejection(.missingEvent, "\"event\" is empty")
+        }
+
+        // The entity: userId, else anonymousId; null counts as absent (Segment sends null userIds).
+        var hasUser = false
+        for field in [EnvelopeField.userId, .anonymousId] {
+            guard let member = slot(field), member.kind != .null else { continue }
+            try requireKind(member, .string, field)
+            if member.valueEnd - member.valueStart > 2 { hasUser = true }
+        }
+        guard hasUser else {
+            throw Rejection(.missingUser, "no \"userId\" or \"anonymousId\"")
+        }
+
+        if let member = slot(.type), member.kind != .null { try requireKind(member, .string, .type) }
+        if let member = slot(.properties), member.kind != .null { try requireKind(member, .object, .properties) }
+
+        // Times.
+        let received = try time(.receivedAt)
+        if let timestampValue = try time(.timestamp) {
+            eventTime = timestampValue
+        } else if let original = try time(.originalTimestamp) {
+            // Segment's clock-skew correction: the device clock's error is
+            // sentAt - receivedAt, measured at send time; remove it.
+            if let sent = try time(.sentAt), let received {
+                eventTime = received - (sent - original)
+            } else {
+                eventTime = original
+            }
+            guard eventTime >= EventTime.minMillis, eventTime <= EventTime.maxMillis else {
+                throw Rejection(.badTimestamp, "timestamp derived from originalTimestamp, sentAt and receivedAt is out of range")
+            }
+            derivedTimestamps += 1
+        } else {
+            throw Rejection(.missingTimestamp, "no \"timestamp\" (and no \"originalTimestamp\" to derive it from)")
+        }
+        if let received {
+            receivedAt = received
+        } else {
+            receivedAt = receivedAtDefault == .now ? Self.nowMillis() : eventTime
+            addedReceivedAt += 1
+        }
+
+        // The dedupe key: the messageId, or one derived from the content.
+        let key: Hash128
+        derivedId.removeAll(keepingCapacity: true)
+        if let member = slot(.messageId), member.kind != .null {
+            try requireKind(member, .string, .messageId)
+            if member.valueEnd - member.valueStart == 2 {
+                throw Rejection(.wrongType, "\"messageId\" is empty")
+            }
+            key = member.stringHasEscapes
+                ? Hash128(JSONAccess.decodedString(bytes, member))
+                : Hash128(JSONAccess.stringContent(bytes, member))
+        } else {
+            deriveMessageId()
+            key = derivedId.withUnsafeBytes { Hash128($0) }
+            derivedMessageIds += 1
+        }
+
+        canonicalAsIs = derivedId.isEmpty
+            && isCanonicalString(slot(.timestamp))
+            && isCanonicalString(slot(.receivedAt))
+
+        let event = eventMember.stringHasEscapes ? nil : KnownEvent.match(JSONAccess.stringContent(bytes, eventMember))
+        return Accepted(eventTime: eventTime, receivedAt: receivedAt, dedupeKey: key, event: event)
+    }
+
+    private func requireKind(_ member: JSONMember, _ kind: JSONValueKind, _ field: EnvelopeField) throws(Rejection) {
+        guard member.kind == kind else {
+            throw Rejection(.wrongType, "\"\(field.name)\" is \(JSONAccess.article(member.kind)), not \(JSONAccess.article(kind))")
+        }
+    }
+
+    private func isCanonicalString(_ member: JSONMember?) -> Bool {
+        guard let member, member.kind == .string, !member.stringHasEscapes else { return false }
+        return EventTime.isCanonicalShape(JSONAccess.stringContent(line, member))
+    }
+
+    /// Parses a time field: RFC 3339 string or epoch number; nil when absent or null.
+    private func time(_ field: EnvelopeField) throws(Rejection) -> Int64? {
+        guard let member = slot(field), member.kind != .null else { return nil }
+        switch member.kind {
+        case .string:
+            let parsed: Result<Int64, EventTime.ParseError>
+            if member.stringHasEscapes {
+                parsed = EventTime.parseRFC3339(JSONAccess.decodedString(line, member))
+            } else {
+                parsed = EventTime.parseRFC3339(JSONAccess.stringContent(line, member))
+            }
+            switch parsed {
+            case .success(let millis): return millis
+            case .failure(.outOfRange):
+                throw Rejection(.badTimestamp, "\(field.name) \(JSONAccess.quotedExcerpt(line, member)) is not a valid date and time between 1970 and 9999")
+            case .failure(.malformed):
+                throw Rejection(.badTimestamp, "\(field.name) \(JSONAccess.quotedExcerpt(line, member)) is not RFC 3339 or epoch time")
+            }
+        case .number:
+            guard let value = JSONAccess.number(line, member) else {
+                throw Rejection(.badTimestamp, "\(field.name) \(JSONAccess.quotedExcerpt(line, member)) is not a usable number")
+            }
+            switch EventTime.fromEpochNumber(value) {
+            case .success(let millis): return millis
+            case .failure:
+                throw Rejection(.badTimestamp, "\(field.name) \(JSONAccess.quotedExcerpt(line, member)) is outside epoch time from 1970 to 9999")
+            }
+        default:
+            throw Rejection(.wrongType, "\"\(field.name)\" is \(JSONAccess.article(member.kind)), not a string or number")
+        }
+    }
+
+    /// A stable id from the content that a re-send repeats: every member but
+    /// the ones a sender or receiver stamps anew (receivedAt, sentAt).
+    private mutating func deriveMessageId() {
+        scratch.removeAll(keepingCapacity: true)
+        let base = line.baseAddress!
+        for (index, member) in scanner.members.enumerated() {
+            if index == slots[EnvelopeField.receivedAt.rawValue] || index == slots[EnvelopeField.sentAt.rawValue]
+                || index == slots[EnvelopeField.messageId.rawValue] {
+                continue
+            }
+            scratch.append(contentsOf: UnsafeRawBufferPointer(start: base + member.keyStart - 1, count: member.valueEnd - member.keyStart + 1))
+            scratch.append(0x1F)
+        }
+        let hash = scratch.withUnsafeBytes { Hash128($0) }
+        derivedId.append(contentsOf: "rtml-".utf8)
+        derivedId.append(contentsOf: hash.hex.utf8)
+    }
+
+    /// Writes the canonical line (with its newline) for the event just normalised.
+    public mutating func writeCanonical(to writer: OutputWriter) throws {
+        if canonicalAsIs {
+            try writer.write(JSONAccess.trimmed(line))
+            try writer.writeByte(0x0A)
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(0x7B)
+        var first = true
+        func separator() {
+            if !first { scratch.append(0x2C) }
+            first = false
+        }
+        let base = line.baseAddress!
+        var wroteTimestamp = false
+        var wroteReceivedAt = false
+        var wroteMessageId = false
+        for (index, member) in scanner.members.enumerated() {
+            separator()
+            if index == slots[EnvelopeField.timestamp.rawValue] {
+                appendTime("timestamp", eventTime)
+                wroteTimestamp = true
+            } else if index == slots[EnvelopeField.receivedAt.rawValue] {
+                appendTime("receivedAt", receivedAt)
+                wroteReceivedAt = true
+            } else if index == slots[EnvelopeField.messageId.rawValue] && !derivedId.isEmpty {
+                appendMessageId()
+                wroteMessageId = true
+            } else {
+                scratch.append(contentsOf: UnsafeRawBufferPointer(start: base + member.keyStart - 1, count: member.valueEnd - member.keyStart + 1))
+            }
+        }
+        if !wroteMessageId && !derivedId.isEmpty {
+            separator()
+            appendMessageId()
+        }
+        if !wroteTimestamp {
+            separator()
+            appendTime("timestamp", eventTime)
+        }
+        if !wroteReceivedAt {
+            separator()
+            appendTime("receivedAt", receivedAt)
+        }
+        scratch.append(contentsOf: "}\n".utf8)
+        try writer.write(scratch)
+    }
+
+    private mutating func appendMessageId() {
+        scratch.append(contentsOf: #""messageId":""#.utf8)
+        scratch.append(contentsOf: derivedId)
+        scratch.append(0x22)
+    }
+
+    private mutating func appendTime(_ key: StaticString, _ millis: Int64) {
+        scratch.append(0x22)
+        scratch.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        scratch.append(contentsOf: #"":""#.utf8)
+        let start = scratch.count
+        scratch.append(contentsOf: repeatElement(0, count: EventTime.canonicalLength))
+        scratch.withUnsafeMutableBytes { EventTime.formatRFC3339(millis, into: $0.baseAddress! + start) }
+        scratch.append(0x22)
+    }
+
+    static func nowMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
