@@ -17,7 +17,7 @@ public enum DurationText {
     /// Writes milliseconds back in the largest unit that divides them exactly.
     public static func format(millis: Int64) -> String {
         if millis == 0 { return "0s" }
-        for (suffix, scale) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where millis % scale == 0 {
+        for (suffix, scale) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1000)] where millis % scale == 0 {
             return "\(millis / scale)\(suffix)"
         }
         return "\(millis)ms"

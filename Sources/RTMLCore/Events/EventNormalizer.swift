@@ -56,7 +56,7 @@ public struct EventNormalizer {
         do {
             kind = try scanner.scan(bytes)
         } catch {
-            throw Rejection(JSONAccess.isUTF8Error(error) ? .invalidUTF8 : .invalidJSON, "invalid JSON at byte \(error.offset): \(error.reasonText)")
+            throw Rejection(JSONAccess.isUTF8Error(error) ? .invalidUTF8 : .invalidJSON, "invalid JSON at byte \(error.offset): \(error.reason)")
         }
         guard kind == .object else {
             throw Rejection(.notAnObject, "line is a JSON \(JSONAccess.kindName(kind)), not an object")
