@@ -26,8 +26,12 @@ bench: build
 	@Benchmarks/run.sh $(RELEASE)
 
 man:
-	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --multi-page --output-directory man rtml 2>/dev/null || \
-	  scripts/generate-man.sh
+	$(SWIFT) package plugin generate-manual --multi-page
+	rm -f man/*.1
+	for page in .build/plugins/GenerateManual/outputs/rtml/*.1; do \
+	  name=$$(basename $$page | sed 's/^rtml\.\(.*\)\.1$$/rtml-\1.1/'); \
+	  [ "$$name" = rtml-help.1 ] || cp $$page man/$$name; \
+	done
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -48,6 +48,18 @@ public enum KnownEvent: String, CaseIterable, Sendable {
     case search = "search"
     case biometric = "biometric"
 
+    /// Position in `allCases`, for counters kept in arrays.
+    public var index: Int {
+        switch self {
+        case .appOpen: 0
+        case .contentStart: 1
+        case .contentExit: 2
+        case .contentComplete: 3
+        case .search: 4
+        case .biometric: 5
+        }
+    }
+
     @inline(__always)
     static func match(_ name: UnsafeRawBufferPointer) -> KnownEvent? {
         @inline(__always) func equals(_ literal: StaticString) -> Bool {

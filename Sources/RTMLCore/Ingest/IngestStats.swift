@@ -16,7 +16,8 @@ public struct IngestStats: Sendable {
     /// Empty or whitespace-only lines: not records, so outside `read`.
     public var blank = 0
     public var rejectedByReason: [RejectReason: Int] = [:]
-    public var acceptedByEvent: [KnownEvent: Int] = [:]
+    /// Accepted events by `KnownEvent.allCases` position (an array: this is per line).
+    public var acceptedByEvent = [Int](repeating: 0, count: KnownEvent.allCases.count)
     /// Accepted events whose name the built-in features do not use (passed through).
     public var otherEvents = 0
     public var derivedMessageIds = 0
@@ -44,7 +45,7 @@ public struct IngestStats: Sendable {
             ("rejected_by_reason", .object(RejectReason.allCases.compactMap { reason in
                 rejectedByReason[reason].map { (reason.rawValue, .int($0)) }
             })),
-            ("events", .object(KnownEvent.allCases.map { ($0.rawValue, .int(acceptedByEvent[$0] ?? 0)) } + [("other", .int(otherEvents))])),
+            ("events", .object(KnownEvent.allCases.enumerated().map { ($1.rawValue, .int(acceptedByEvent[$0])) } + [("other", .int(otherEvents))])),
             ("derived_message_ids", .int(derivedMessageIds)),
             ("derived_timestamps", .int(derivedTimestamps)),
             ("added_received_at", .int(addedReceivedAt)),

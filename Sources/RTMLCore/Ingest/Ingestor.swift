@@ -84,7 +84,7 @@ public final class Ingestor {
         try normalizer.writeCanonical(to: output)
         stats.accepted += 1
         if let event = accepted.event {
-            stats.acceptedByEvent[event, default: 0] += 1
+            stats.acceptedByEvent[event.index] += 1
         } else {
             stats.otherEvents += 1
         }
