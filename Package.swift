@@ -26,6 +26,7 @@ let package = Package(
             dependencies: [
                 "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .executableTarget(
