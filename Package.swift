@@ -26,7 +26,6 @@ let package = Package(
             dependencies: [
                 "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .executableTarget(

@@ -60,11 +60,11 @@ struct Delivery {
         // Delay from event to collector: mostly under 2 s, a tail to 5 minutes.
         let delay: Double
         if uDelayClass < 0.85 {
-            delay = 40 * DetMath.exp(uDelay * Self.ln50)            // 40 ms – 2 s
+            delay = 40 * DetMath.exp(uDelay * ln50)            // 40 ms – 2 s
         } else if uDelayClass < 0.99 {
-            delay = 2000 * DetMath.exp(uDelay * Self.ln15)          // 2 s – 30 s
+            delay = 2000 * DetMath.exp(uDelay * ln15)          // 2 s – 30 s
         } else {
-            delay = 30_000 * DetMath.exp(uDelay * Self.ln10)        // 30 s – 5 min
+            delay = 30_000 * DetMath.exp(uDelay * ln10)        // 30 s – 5 min
         }
         e.receivedAt = e.eventTime + Int64(delay)
 
@@ -76,7 +76,7 @@ struct Delivery {
         let duplicate = uDup < duplicateRate
         if uLate < lateRate {
             // An offline device syncing 20 minutes to 3 hours later.
-            e.receivedAt = e.eventTime + Int64(1_200_000 * DetMath.exp(uLateDelay * Self.ln9))
+            e.receivedAt = e.eventTime + Int64(1_200_000 * DetMath.exp(uLateDelay * ln9))
             e.flags |= SimEvent.late
         }
         if uStyle < Self.offsetShare {
@@ -95,11 +95,18 @@ struct Delivery {
         if duplicate {
             var copy = e
             copy.flags |= SimEvent.resend
-            copy.receivedAt = e.receivedAt + Int64(200 * DetMath.exp(uDupDelay * Self.ln150))   // 0.2 – 30 s
+            copy.receivedAt = e.receivedAt + Int64(200 * DetMath.exp(uDupDelay * ln150))   // 0.2 – 30 s
             push(copy)
         }
     }
 
-    static let ln50 = DetMath.log(50), ln15 = DetMath.log(15), ln10 = DetMath.log(10)
-    static let ln9 = DetMath.log(9), ln150 = DetMath.log(150)
+    // Instance constants: statics would cost a lazy-initialisation check per event.
+    private let ln50 = DetMath.log(50), ln15 = DetMath.log(15), ln10 = DetMath.log(10)
+    private let ln9 = DetMath.log(9), ln150 = DetMath.log(150)
+
+    init(malformedRate: Double, duplicateRate: Double, lateRate: Double) {
+        self.malformedRate = malformedRate
+        self.duplicateRate = duplicateRate
+        self.lateRate = lateRate
+    }
 }

@@ -1,5 +1,3 @@
-import HeapModule
-
 /// What to simulate: the command line of `rtml simulate`, validated.
 public struct SimulationConfig: Sendable {
     public var users: Int
@@ -35,16 +33,17 @@ public struct SimulationConfig: Sendable {
 
 /// Generates a day of app events for many users, written in arrival order.
 ///
-/// Streaming: the day is cut into one-hour slices of session start time. For
+/// Streaming: the day is cut into two-hour slices of session start time. For
 /// each slice every user's session plan is recomputed from the seed (cheap),
-/// the sessions starting in the slice are played out, and their lines go into a
-/// min-heap keyed by `receivedAt`. Lines that no later session can precede
+/// the sessions starting in the slice are played out, and their lines are
+/// sorted by `receivedAt` and merged with the lines still pending from earlier
+/// slices. Lines that no later session can precede
 /// (arrival before the next slice's start minus the longest biometric warm-up)
 /// are written. Memory holds the lines in flight (about an hour of activity
 /// plus pending late deliveries), never the whole day, and no per-user state
 /// survives between slices.
 public enum DaySimulator {
-    static let sliceMs: Int64 = 3_600_000
+    static let sliceMs: Int64 = 2 * 3_600_000
 
     /// Simulates the day and passes the NDJSON bytes to `sink` in chunks.
     public static func run(_ config: SimulationConfig, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> SimulationStats {
@@ -53,13 +52,19 @@ public enum DaySimulator {
         let delivery = Delivery(
             malformedRate: config.malformedRate, duplicateRate: config.duplicateRate, lateRate: config.lateRate)
         var session = SessionSimulator(seed: config.seed, catalog: catalog)
-        var heap = Heap<SimEvent>()
+        // Lines generated but not yet written, sorted by arrival; `fresh` collects a
+        // slice's new lines, `kept` the merge's leftovers (buffers swap each slice).
+        var pending: [SimEvent] = []
+        var fresh: [SimEvent] = []
+        var kept: [SimEvent] = []
         var starts: [Int64] = []
         var activeUsers = 0
+        let slices = CivilTime.msPerDay / sliceMs
 
-        for slice in 0..<Int64(24) {
+        for slice in 0..<slices {
             let sliceStart = config.dayStart + slice * sliceMs
             let sliceEnd = sliceStart + sliceMs
+            fresh.removeAll(keepingCapacity: true)
             for user in stride(from: 1, through: config.users, by: 1) {
                 SessionPlanner.plan(seed: config.seed, user: user, dayStart: config.dayStart, into: &starts)
                 if slice == 0 && !starts.isEmpty { activeUsers += 1 }
@@ -71,17 +76,32 @@ public enum DaySimulator {
                     session.simulate(user: user, session: index, start: start, limit: SessionPlanner.limit(of: index, in: starts))
                     var rng = Xoshiro256StarStar(seed: config.seed, UInt64(user.number), UInt64(index + 1), 4)
                     for event in session.events {
-                        delivery.deliver(event, skewMs: user.clockSkewMs, &rng) { heap.insert($0) }
+                        delivery.deliver(event, skewMs: user.clockSkewMs, &rng) { fresh.append($0) }
                     }
                 }
             }
-            let safe = sliceEnd - Biometrics.maxWarmupMs
-            while let next = heap.min, next.receivedAt < safe {
-                try writer.write(heap.removeMin())
+            fresh.sort()
+            // Later sessions start at or after sliceEnd, and their first line (a
+            // biometric warm-up sample) happens at most maxWarmupMs before that.
+            let safe = slice == slices - 1 ? Int64.max : sliceEnd - Biometrics.maxWarmupMs
+            var i = 0, j = 0
+            while i < pending.count || j < fresh.count {
+                let next: SimEvent
+                if j == fresh.count || (i < pending.count && pending[i] < fresh[j]) {
+                    next = pending[i]
+                    i += 1
+                } else {
+                    next = fresh[j]
+                    j += 1
+                }
+                if next.receivedAt < safe {
+                    try writer.write(next)
+                } else {
+                    kept.append(next)
+                }
             }
-        }
-        while let next = heap.popMin() {
-            try writer.write(next)
+            swap(&pending, &kept)
+            kept.removeAll(keepingCapacity: true)
         }
         try writer.finish()
         var stats = writer.stats

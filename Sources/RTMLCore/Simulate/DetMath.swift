@@ -15,7 +15,8 @@ enum DetMath {
     static func exp(_ x: Double) -> Double {
         if x > 700 { return exp(700) }
         if x < -700 { return 0 }
-        let k = (x * invLn2).rounded()
+        // Round to nearest by truncation toward zero of x/ln2 ± 0.5 (no libm call).
+        let k = Double(Int64(x * invLn2 + (x < 0 ? -0.5 : 0.5)))
         let r = (x - k * ln2Hi) - k * ln2Lo
         // Taylor series to degree 13 on |r| <= 0.35: remainder < 1e-17.
         var p = 1.0 / 6227020800.0

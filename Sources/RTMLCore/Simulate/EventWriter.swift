@@ -16,6 +16,7 @@ final class EventWriter {
     private let seed: UInt64
     private let catalog: Catalog
     private var scratch: [UInt8] = []
+    private let hexTable = EventWriter.hexDigits.utf8Start
 
     /// Counters of what was written.
     var stats = SimulationStats()
@@ -92,7 +93,7 @@ final class EventWriter {
 
     @inline(__always)
     private func hex(_ value: UInt64, digits: Int) {
-        let table = Self.hexDigits.utf8Start
+        let table = hexTable
         var v = value
         var i = pos + digits
         while i > pos {

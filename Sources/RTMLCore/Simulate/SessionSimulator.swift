@@ -10,6 +10,12 @@ struct SessionSimulator {
     /// The session's events, reused between sessions.
     var events: [SimEvent] = []
     private var bounced: [Int] = []
+    /// Item weights of the user last simulated, filled per category on first use:
+    /// a user's sessions in one slice are simulated back to back.
+    private var weights: [Double]
+    private var weightsUser = -1
+    private var weightsReady: UInt8 = 0
+    private let timeOfDay = Preferences.timeOfDay
 
     static let searchChance = 0.35
     static let maxPlays = 12
@@ -18,6 +24,34 @@ struct SessionSimulator {
         self.seed = seed
         self.catalog = catalog
         events.reserveCapacity(128)
+        weights = [Double](repeating: 0, count: catalog.items.count)
+    }
+
+    /// Samples an item of `category` with P(i) ∝ `Preferences.itemWeight`, never one
+    /// bounced earlier in the session (those get weight zero: the exact conditional).
+    private mutating func sampleItem(_ category: ContentCategory, user: UserProfile, _ rng: inout Xoshiro256StarStar) -> Int {
+        if weightsUser != user.number {
+            weightsUser = user.number
+            weightsReady = 0
+        }
+        let candidates = catalog.byCategory[category.rawValue]
+        let bit = UInt8(1) << UInt8(category.rawValue)
+        if weightsReady & bit == 0 {
+            weightsReady |= bit
+            for index in candidates {
+                weights[index] = Preferences.itemWeight(catalog.items[index], user: user)
+            }
+        }
+        var total = 0.0
+        for index in candidates where !bounced.contains(index) { total += weights[index] }
+        var u = rng.unit() * total
+        var chosen = candidates[0]
+        for index in candidates where !bounced.contains(index) {
+            chosen = index
+            if u < weights[index] { break }
+            u -= weights[index]
+        }
+        return chosen
     }
 
     @inline(__always)
@@ -46,7 +80,7 @@ struct SessionSimulator {
         if rng.chance(Self.searchChance) {
             let g: ContentCategory
             if rng.chance(0.5) {
-                let h = Preferences.timeOfDay[Self.hour(t)]
+                let h = timeOfDay[Self.hour(t)]
                 let a = user.affinity
                 g = Preferences.sample((a[0] + h[0], a[1] + h[1], a[2] + h[2], a[3] + h[3], a[4] + h[4]), &rng)
             } else {
@@ -64,14 +98,22 @@ struct SessionSimulator {
         for _ in 0..<Self.maxPlays {
             t += Int64(rng.int(3000...30000))
             if t >= limit - 60_000 { break }
-            let h = Preferences.timeOfDay[Self.hour(t)]
-            var l = user.affinity
-            for c in 0..<5 { l[c] += h[c] }
-            if let goal, t - searchedAt <= Preferences.searchMemoryMs { l[goal.rawValue] += Preferences.searchBoost }
-            if rising { l[ContentCategory.move.rawValue] += Preferences.risingBiometricBoost }
-            l[ContentCategory.sleep.rawValue] -= Preferences.sleepBouncePenalty * sleepBounces
-            let category = Preferences.sample((l[0], l[1], l[2], l[3], l[4]), &rng)
-            let index = Preferences.sampleItem(category, user: user, excluded: bounced, catalog: catalog, &rng)
+            let h = timeOfDay[Self.hour(t)]
+            let a = user.affinity
+            var l = (a[0] + h[0], a[1] + h[1], a[2] + h[2], a[3] + h[3], a[4] + h[4])
+            if let goal, t - searchedAt <= Preferences.searchMemoryMs {
+                switch goal {
+                case .sleep: l.0 += Preferences.searchBoost
+                case .focus: l.1 += Preferences.searchBoost
+                case .move: l.2 += Preferences.searchBoost
+                case .meditate: l.3 += Preferences.searchBoost
+                case .stress: l.4 += Preferences.searchBoost
+                }
+            }
+            if rising { l.2 += Preferences.risingBiometricBoost }
+            l.0 -= Preferences.sleepBouncePenalty * sleepBounces
+            let category = Preferences.sample(l, &rng)
+            let index = sampleItem(category, user: user, &rng)
             let item = catalog.items[index]
             emit(.contentStart, t, Int32(index), Int32(item.durationSec))
 

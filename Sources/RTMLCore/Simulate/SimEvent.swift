@@ -26,7 +26,7 @@ enum TimeStyle: UInt8 {
     case sentAt
 }
 
-/// One line to write, in a compact fixed-size form so that the merge heap moves
+/// One line to write, in a compact fixed-size form so that sorting and merging move
 /// no heap-allocated data. Fields `a` and `b` depend on the kind (see `EventWriter`).
 struct SimEvent: Comparable {
     var receivedAt: Int64

@@ -110,26 +110,9 @@ public enum Preferences {
         return .stress
     }
 
-    /// Samples an item of `category` with P(i) ∝ exp(b_i + styleWeight · s_u·s_i),
-    /// never one in `excluded` (those get weight zero: the exact conditional distribution).
-    static func sampleItem(
-        _ category: ContentCategory, user: UserProfile, excluded: [Int],
-        catalog: Catalog, _ rng: inout Xoshiro256StarStar
-    ) -> Int {
-        let candidates = catalog.byCategory[category.rawValue]
-        var weights = [Double](repeating: 0, count: candidates.count)
-        var total = 0.0
-        for (k, index) in candidates.enumerated() {
-            let item = catalog.items[index]
-            let w = excluded.contains(index) ? 0 : DetMath.exp(item.bias + styleWeight * user.style.dot(item.style))
-            weights[k] = w
-            total += w
-        }
-        var u = rng.unit() * total
-        for k in 0..<weights.count {
-            if u < weights[k] { return candidates[k] }
-            u -= weights[k]
-        }
-        return candidates[weights.lastIndex(where: { $0 > 0 }) ?? 0]
+    /// The unnormalised weight of an item for a user: P(i | category) ∝ exp(b_i + styleWeight · s_u·s_i).
+    @inline(__always)
+    static func itemWeight(_ item: CatalogItem, user: UserProfile) -> Double {
+        DetMath.exp(item.bias + styleWeight * user.style.dot(item.style))
     }
 }
