@@ -49,7 +49,7 @@ extension RTMLCommand {
 
         func validate() throws {
             guard users >= 0 else { throw ValidationError("'--users' must be 0 or more") }
-            guard CivilTime.parseDate(date) != nil else {
+            guard EventTime.parseDate(date) != nil else {
                 throw ValidationError("'--date' must be a real date written YYYY-MM-DD, not \"\(date)\"")
             }
             for (flag, rate) in [("--malformed-rate", malformedRate), ("--duplicate-rate", duplicateRate), ("--late-rate", lateRate)] {

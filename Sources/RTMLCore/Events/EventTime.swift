@@ -158,6 +158,28 @@ public enum EventTime {
 
     // MARK: Calendar
 
+    public static let msPerDay: Int64 = 86_400_000
+
+    /// Midnight UTC of a `YYYY-MM-DD` date, or nil when it is not a real date
+    /// between 1970 and 9999.
+    public static func parseDate(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+        func digits(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for i in range {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                v = v * 10 + Int(b[i] - 0x30)
+            }
+            return v
+        }
+        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10),
+              (1970...9999).contains(y), (1...12).contains(m),
+              d >= 1, d <= daysInMonth(year: y, month: m)
+        else { return nil }
+        return Int64(daysFromCivil(year: y, month: m, day: d)) * msPerDay
+    }
+
     public static func isLeapYear(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }

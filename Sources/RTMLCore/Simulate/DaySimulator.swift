@@ -16,7 +16,7 @@ public struct SimulationConfig: Sendable {
         malformedRate: Double = 0, duplicateRate: Double = 0, lateRate: Double = 0
     ) throws {
         guard users >= 0 else { throw RTMLError.usage("'--users' must be 0 or more") }
-        guard let start = CivilTime.parseDate(date) else {
+        guard let start = EventTime.parseDate(date) else {
             throw RTMLError.usage("'--date' must be a real date written YYYY-MM-DD, not \"\(date)\"")
         }
         for (flag, rate) in [("--malformed-rate", malformedRate), ("--duplicate-rate", duplicateRate), ("--late-rate", lateRate)] {
@@ -59,7 +59,7 @@ public enum DaySimulator {
         var kept: [SimEvent] = []
         var starts: [Int64] = []
         var activeUsers = 0
-        let slices = CivilTime.msPerDay / sliceMs
+        let slices = EventTime.msPerDay / sliceMs
 
         for slice in 0..<slices {
             let sliceStart = config.dayStart + slice * sliceMs

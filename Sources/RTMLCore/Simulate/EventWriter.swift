@@ -108,9 +108,9 @@ final class EventWriter {
     @inline(__always)
     private func time(_ ms: Int64, offsetMinutes: Int32? = nil) {
         let local = ms + Int64(offsetMinutes ?? 0) * 60_000
-        var day = local / CivilTime.msPerDay
-        var inDay = local % CivilTime.msPerDay
-        if inDay < 0 { inDay += CivilTime.msPerDay; day -= 1 }
+        var day = local / EventTime.msPerDay
+        var inDay = local % EventTime.msPerDay
+        if inDay < 0 { inDay += EventTime.msPerDay; day -= 1 }
         if day != cachedDay { cacheDate(day) }
         byte(0x22)
         withUnsafeBytes(of: cachedDate) { (buffer + pos).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 10) }
@@ -140,7 +140,7 @@ final class EventWriter {
 
     private func cacheDate(_ day: Int64) {
         cachedDay = day
-        let (y, m, d) = CivilTime.civil(days: day)
+        let (y, m, d) = EventTime.civilFromDays(Int(day))
         func digit(_ v: Int) -> UInt8 { UInt8(0x30 + v % 10) }
         cachedDate = (digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), 0x2D,
                       digit(m / 10), digit(m), 0x2D, digit(d / 10), digit(d))
@@ -204,18 +204,18 @@ final class EventWriter {
         switch malformed {
         case .timestampDayMonthYear:
             let local = e.eventTime
-            let (y, m, d) = CivilTime.civil(days: local / CivilTime.msPerDay)
+            let (y, m, d) = EventTime.civilFromDays(Int(local / EventTime.msPerDay))
             lit(",\"timestamp\":\"")
             two(d); byte(0x2F); two(m); byte(0x2F); int(Int64(y))
             byte(0x22)
         case .timestampWord:
             lit(",\"timestamp\":\"yesterday\"")
         case .timestampOutOfRange:
-            let (y, _, _) = CivilTime.civil(days: e.eventTime / CivilTime.msPerDay)
+            let (y, _, _) = EventTime.civilFromDays(Int(e.eventTime / EventTime.msPerDay))
             lit(",\"timestamp\":\"")
             int(Int64(y))
             lit("-02-30T")
-            let inDay = Int(e.eventTime % CivilTime.msPerDay)
+            let inDay = Int(e.eventTime % EventTime.msPerDay)
             two(inDay / 3_600_000); byte(0x3A); two(inDay / 60_000 % 60); byte(0x3A); two(inDay / 1000 % 60)
             lit(".000Z\"")
         case .timestampBool:

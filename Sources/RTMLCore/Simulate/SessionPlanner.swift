@@ -42,7 +42,7 @@ enum SessionPlanner {
         for i in 1..<starts.count where starts[i] < starts[i - 1] + minSpacingMs {
             starts[i] = starts[i - 1] + minSpacingMs
         }
-        while let last = starts.last, last >= dayStart + CivilTime.msPerDay { starts.removeLast() }
+        while let last = starts.last, last >= dayStart + EventTime.msPerDay { starts.removeLast() }
     }
 
     /// The latest time the session starting at `starts[index]` may last until.

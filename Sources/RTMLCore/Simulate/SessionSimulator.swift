@@ -56,7 +56,7 @@ struct SessionSimulator {
 
     @inline(__always)
     static func hour(_ t: Int64) -> Int {
-        Int((t % CivilTime.msPerDay + CivilTime.msPerDay) % CivilTime.msPerDay / 3_600_000)
+        Int((t % EventTime.msPerDay + EventTime.msPerDay) % EventTime.msPerDay / 3_600_000)
     }
 
     mutating func simulate(user: UserProfile, session: Int, start: Int64, limit: Int64) {

@@ -109,9 +109,9 @@ enum SimulatedDay {
         }
         guard let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
               let mi = num(14..<16), let s = num(17..<19), let ms = num(20..<23),
-              (1...12).contains(mo), d >= 1, d <= CivilTime.daysInMonth(year: y, month: mo), h < 24, mi < 60, s < 60
+              (1...12).contains(mo), d >= 1, d <= EventTime.daysInMonth(year: y, month: mo), h < 24, mi < 60, s < 60
         else { return nil }
-        var t = CivilTime.days(year: y, month: mo, day: d) * 86_400_000 + Int64(((h * 60 + mi) * 60 + s) * 1000 + ms)
+        var t = Int64(EventTime.daysFromCivil(year: y, month: mo, day: d)) * 86_400_000 + Int64(((h * 60 + mi) * 60 + s) * 1000 + ms)
         if b.count == 29 {
             guard let oh = num(24..<26), let om = num(27..<29) else { return nil }
             let offset = Int64((oh * 60 + om) * 60_000)

@@ -38,24 +38,24 @@ enum RTML {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        var out = Data(), err = Data()
+        let out = Box(), err = Box()
         let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            out = output.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            err = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        for (box, pipe) in [(out, output), (err, errors)] {
+            group.enter()
+            DispatchQueue.global().async {
+                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
         }
         if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
         try? input.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: out.data, stderr: String(decoding: err.data, as: UTF8.self))
     }
+
+    /// Written by one reader thread before `group.leave()`, read after `group.wait()`.
+    private final class Box: @unchecked Sendable { var data = Data() }
 
     /// Runs a bash pipeline (for `| head -1` and friends).
     static func bash(_ script: String, in directory: URL? = nil) throws -> Result {
@@ -77,13 +77,13 @@ final class Workdir {
     @discardableResult
     func write(_ name: String, _ text: String) -> String {
         let p = path(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
         return p
     }
 
     func writeBytes(_ name: String, _ bytes: [UInt8]) -> String {
         let p = path(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 
