@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import RTMLCore
 
 extension RTMLCommand {
@@ -63,23 +62,12 @@ extension RTMLCommand {
             let config = try SimulationConfig(
                 users: users, date: date, seed: seed,
                 malformedRate: malformedRate, duplicateRate: duplicateRate, lateRate: lateRate)
-            let began = DispatchTime.now().uptimeNanoseconds
-            let stats = try DaySimulator.run(config, to: try output.makeWriter())
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-            if let path = report.stats {
-                do {
-                    try Data((stats.json(date: date, seed: seed) + "\n").utf8).write(to: URL(fileURLWithPath: path))
-                } catch {
-                    throw RTMLError("\(path): cannot write stats: \(error.localizedDescription)")
-                }
-            }
-            if !report.quiet {
-                let rate = seconds > 0 ? Int(Double(stats.events) / seconds) : 0
-                let line = "simulate: \(stats.users) users (\(stats.activeUsers) active), \(stats.events) events for \(date) "
-                    + "(\(stats.malformed) malformed, \(stats.duplicates) duplicates, \(stats.late) late) "
-                    + "in \(String(format: "%.2f", seconds))s, \(rate) events/s\n"
-                FileHandle.standardError.write(Data(line.utf8))
-            }
+            let began = Monotonic.now()
+            let writer = try output.makeWriter()
+            let stats = try DaySimulator.run(config, to: writer)
+            let seconds = Monotonic.now() - began
+            try report.finish(stats: stats.json(date: date, seed: seed, elapsedSeconds: seconds),
+                              summary: stats.summary(date: date, elapsedSeconds: seconds))
         }
     }
 }

@@ -64,7 +64,7 @@ import Testing
         let byReason = stats["rejected_by_reason"] as? [String: Int] ?? [:]
         #expect(byReason["bad_timestamp"] == 2 && byReason["wrong_type"] == 3 && byReason["invalid_json"] == 2)
         #expect(byReason.values.reduce(0, +) == rejected)
-        let events = stats["events"] as? [String: Int] ?? [:]
+        let events = stats["by_event"] as? [String: Int] ?? [:]
         #expect(events["content.start"] == 1 && events["app.open"] == 1)
     }
 

@@ -15,7 +15,7 @@ struct SimulateCommandTests {
         #expect(stats["users"] as? Int == 50)
         #expect(stats["events"] as? Int == lines.count)
         #expect(lines.count > 1000)
-        for key in ["malformed", "duplicates", "late", "byEvent"] { #expect(stats[key] != nil) }
+        for key in ["malformed", "duplicates", "late", "by_event"] { #expect(stats[key] != nil) }
 
         let second = try RTML.run(["simulate", "--users", "50", "--seed", "3", "-o", dir.path("again.ndjson.gz"), "--quiet"])
         #expect(second.status == 0)

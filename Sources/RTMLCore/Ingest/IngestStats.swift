@@ -45,7 +45,7 @@ public struct IngestStats: Sendable {
             ("rejected_by_reason", .object(RejectReason.allCases.compactMap { reason in
                 rejectedByReason[reason].map { (reason.rawValue, .int($0)) }
             })),
-            ("events", .object(KnownEvent.allCases.enumerated().map { ($1.rawValue, .int(acceptedByEvent[$0])) } + [("other", .int(otherEvents))])),
+            ("by_event", .object(KnownEvent.allCases.enumerated().map { ($1.rawValue, .int(acceptedByEvent[$0])) } + [("other", .int(otherEvents))])),
             ("derived_message_ids", .int(derivedMessageIds)),
             ("derived_timestamps", .int(derivedTimestamps)),
             ("added_received_at", .int(addedReceivedAt)),

@@ -25,12 +25,29 @@ public struct SimulationStats: Equatable, Sendable {
         kindCounts[Int(kind.rawValue)] += 1
     }
 
-    /// The counters as one JSON object (keys in a fixed order).
-    public func json(date: String, seed: UInt64) -> String {
-        var s = "{\"users\":\(users),\"activeUsers\":\(activeUsers),\"date\":\"\(date)\",\"seed\":\(seed),\"events\":\(events)"
-        s += ",\"byEvent\":{"
-        s += EventKind.allCases.map { "\"\($0.name)\":\(kindCounts[Int($0.rawValue)])" }.joined(separator: ",")
-        s += "},\"malformed\":\(malformed),\"duplicates\":\(duplicates),\"late\":\(late)}"
-        return s
+    /// The counters as `--stats` writes them.
+    public func json(date: String, seed: UInt64, elapsedSeconds: Double) -> JSONValue {
+        .object([
+            ("stage", .string("simulate")),
+            ("users", .int(users)),
+            ("active_users", .int(activeUsers)),
+            ("date", .string(date)),
+            ("seed", .string(String(seed))),
+            ("events", .int(events)),
+            ("by_event", .object(EventKind.allCases.map { ($0.name, .int(kindCounts[Int($0.rawValue)])) })),
+            ("malformed", .int(malformed)),
+            ("duplicates", .int(duplicates)),
+            ("late", .int(late)),
+            ("elapsed_s", .double((elapsedSeconds * 1000).rounded() / 1000)),
+            ("events_per_s", .int(elapsedSeconds > 0 ? Int(Double(events) / elapsedSeconds) : 0)),
+        ])
+    }
+
+    /// The human summary for stderr.
+    public func summary(date: String, elapsedSeconds: Double) -> String {
+        let rate = elapsedSeconds > 0 ? Double(events) / elapsedSeconds : 0
+        return "simulate: \(Format.count(users)) users (\(Format.count(activeUsers)) active), \(Format.count(events)) events for \(date) "
+            + "(\(Format.count(malformed)) malformed, \(Format.count(duplicates)) duplicates, \(Format.count(late)) late) "
+            + "in \(Format.seconds(elapsedSeconds)), \(Format.rate(rate)) events/s"
     }
 }
