@@ -37,3 +37,18 @@ struct SimulateCommandTests {
         #expect(result.stderr == "status=0\n")
     }
 }
+
+@Suite struct FixtureTests {
+    /// The committed fixture is what the simulator makes today: a change to the
+    /// generator shows up here, and the fixture is regenerated on purpose
+    /// (fixtures/README.md has the command).
+    @Test func fixtureDayRegeneratesByteForByte() throws {
+        let dir = Workdir()
+        let result = try RTML.run(["simulate", "--users", "300", "--date", "2026-11-26", "--seed", "42",
+                                   "--malformed-rate", "0.01", "--duplicate-rate", "0.01", "--late-rate", "0.005",
+                                   "--quiet", "-o", dir.path("day.ndjson.gz")])
+        #expect(result.status == 0)
+        let fixture = RTML.packageRoot.appendingPathComponent("fixtures/day-small.ndjson.gz").path
+        #expect(FileManager.default.contents(atPath: dir.path("day.ndjson.gz")) == FileManager.default.contents(atPath: fixture))
+    }
+}
