@@ -5,6 +5,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case string(String)
     case int(Int)
+    /// For 64-bit unsigned values such as seeds, which may exceed Int.max.
+    case uint(UInt64)
     case double(Double)
     case bool(Bool)
     case null
@@ -49,6 +51,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string(let s):
             JSONString.appendQuoted(s, to: &out)
         case .int(let v):
+            out.append(contentsOf: String(v).utf8)
+        case .uint(let v):
             out.append(contentsOf: String(v).utf8)
         case .double(let v):
             // JSON has no NaN or infinity; null says "no value" honestly.

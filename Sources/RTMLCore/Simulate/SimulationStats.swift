@@ -32,7 +32,7 @@ public struct SimulationStats: Equatable, Sendable {
             ("users", .int(users)),
             ("active_users", .int(activeUsers)),
             ("date", .string(date)),
-            ("seed", .string(String(seed))),
+            ("seed", .uint(seed)),
             ("events", .int(events)),
             ("by_event", .object(EventKind.allCases.map { ($0.name, .int(kindCounts[Int($0.rawValue)])) })),
             ("malformed", .int(malformed)),
