@@ -13,10 +13,14 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
 private var scanner = JSONScanner()
 private var again = JSONScanner()
 private var nested: [JSONMember] = []
+private var deep = JSONScanner(maxDepth: 100_000)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    // A scanner with a depth limit the input cannot reach exercises the
+    // stack beyond 64 levels; the limit must be the only difference.
+    let deepResult = Result { () throws(JSONSyntaxError) -> JSONValueKind in try deep.scan(bytes) }
     let kind: JSONValueKind
     do {
         kind = try scanner.scan(bytes)
@@ -24,8 +28,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         check(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside 0...\(size)")
         check(scanner.members.isEmpty, "members left after a rejected scan")
         _ = error.description
+        if case .tooDeep = error.reason {
+        } else {
+            check(deepResult == .failure(error), "the depth limit changed a different error")
+        }
         return 0
     }
+    check(deepResult == .success(kind) && deep.members == scanner.members, "a higher depth limit changed the result")
     check(UTF8Validation.isValid(bytes), "accepted text is not well-formed UTF-8")
 
     var previousEnd = 0
