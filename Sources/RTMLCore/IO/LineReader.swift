@@ -59,15 +59,19 @@ public final class LineReader {
         defer { carry.deallocate() }
         var carryCount = 0          // bytes kept in `carry`
         var carryLength = 0         // full length of the partial line, kept or not
+        var carryLastByte: UInt8 = 0  // last byte of the partial line, kept or not
         var lineStartOffset = 0
         var offset = 0              // offset of the current chunk's first byte
 
-        func emit(_ base: UnsafeRawPointer, _ kept: Int, length: Int) throws {
+        // `endsWithCR` looks at the line's real last byte: an oversize line
+        // keeps only a prefix, and its CR must still come off, or a line of
+        // exactly `maxLineBytes` ending in CR LF would count as oversize.
+        func emit(_ base: UnsafeRawPointer, _ kept: Int, length: Int, endsWithCR: Bool) throws {
             var kept = kept
             var length = length
-            if kept == length, kept > 0, base.load(fromByteOffset: kept - 1, as: UInt8.self) == 0x0D {
-                kept -= 1
+            if endsWithCR {
                 length -= 1
+                kept = min(kept, length)
             }
             linesRead += 1
             let line = InputLine(
@@ -93,11 +97,8 @@ public final class LineReader {
                         let pieceLength = nl - p
                         if carryLength == 0 {
                             lineStartOffset = offset + p
-                            if pieceLength <= maxLineBytes {
-                                try emit(base + p, pieceLength, length: pieceLength)
-                            } else {
-                                try emit(base + p, maxLineBytes, length: pieceLength)
-                            }
+                            let endsWithCR = pieceLength > 0 && base.load(fromByteOffset: nl - 1, as: UInt8.self) == 0x0D
+                            try emit(base + p, min(pieceLength, maxLineBytes), length: pieceLength, endsWithCR: endsWithCR)
                         } else {
                             let room = maxLineBytes - carryCount
                             let take = min(room, pieceLength)
@@ -106,7 +107,8 @@ public final class LineReader {
                                 carryCount += take
                             }
                             carryLength += pieceLength
-                            try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength)
+                            if pieceLength > 0 { carryLastByte = base.load(fromByteOffset: nl - 1, as: UInt8.self) }
+                            try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength, endsWithCR: carryLastByte == 0x0D)
                             carryCount = 0
                             carryLength = 0
                         }
@@ -120,6 +122,7 @@ public final class LineReader {
                             carryCount += take
                         }
                         carryLength += remaining
+                        carryLastByte = base.load(fromByteOffset: end - 1, as: UInt8.self)
                         p = end
                     }
                 }
@@ -129,14 +132,14 @@ public final class LineReader {
             case .end:
                 finished = true
                 if carryLength > 0 {
-                    try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength)
+                    try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength, endsWithCR: carryLastByte == 0x0D)
                 }
                 break loop
             case .failure(let error):
                 finished = true
                 // Everything before the damage counts: the cut-off last line too.
                 if carryLength > 0 {
-                    try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength)
+                    try emit(UnsafeRawPointer(carry.baseAddress!), carryCount, length: carryLength, endsWithCR: carryLastByte == 0x0D)
                 }
                 throw error
             }

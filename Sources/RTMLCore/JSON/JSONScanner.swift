@@ -225,7 +225,7 @@ public struct JSONScanner {
         default: break
         }
         switch expected {
-        case .expectedValue, .expectedKey:
+        case .expectedValue:
             if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") || b == UInt8(ascii: ",") || b == UInt8(ascii: ":") {
                 return JSONSyntaxError(offset: p, reason: expected)
             }

@@ -7,7 +7,8 @@ public enum UTF8Validation {
     /// True when every byte of `bytes` belongs to a well-formed UTF-8 sequence.
     ///
     /// Ingest uses it to decide whether a rejected raw line can be quoted as
-    /// a JSON string as it is, or needs `JSONString.appendQuotedReplacingInvalid`.
+    /// a JSON string as it is; `JSONString.appendQuoted(_:to:)` on raw bytes
+    /// replaces what is not.
     public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         firstInvalidOffset(bytes) == nil
     }
