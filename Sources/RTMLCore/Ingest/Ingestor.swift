@@ -49,8 +49,20 @@ public final class Ingestor {
             stats.sources.append(sourceStats)
             finishCounters()
         }
+        // The per-line state lives in locals for the loop: class properties
+        // would cost a dynamic exclusivity check on every access.
+        var normalizer = self.normalizer
+        var deduplicator = self.deduplicator
+        var counts = self.stats
+        defer {
+            self.normalizer = normalizer
+            self.deduplicator = deduplicator
+            self.stats = counts
+        }
         do {
-            try reader.forEachLine { line in try process(line, source: source) }
+            try reader.forEachLine { line in
+                try process(line, source: source, &normalizer, &deduplicator, &counts)
+            }
         } catch let error as RTMLError {
             sourceStats.error = error.message
             throw error
@@ -58,10 +70,11 @@ public final class Ingestor {
     }
 
     @inline(__always)
-    private func process(_ line: InputLine, source: InputSource) throws {
+    private func process(_ line: InputLine, source: InputSource, _ normalizer: inout EventNormalizer,
+                         _ deduplicator: inout Deduplicator, _ stats: inout IngestStats) throws {
         if line.isOversize {
             stats.read += 1
-            try reject(line, source, Rejection(.lineTooLong, "line is \(line.length) bytes, longer than --max-line-bytes \(options.maxLineBytes)"))
+            try reject(line, source, Rejection(.lineTooLong, "line is \(line.length) bytes, longer than --max-line-bytes \(options.maxLineBytes)"), &stats)
             return
         }
         if JSONAccess.isBlank(line.bytes) {
@@ -74,7 +87,7 @@ public final class Ingestor {
         do {
             accepted = try normalizer.normalize(line.bytes)
         } catch {
-            try reject(line, source, error)
+            try reject(line, source, error, &stats)
             return
         }
         if deduplicator.isDuplicate(accepted.dedupeKey, eventTime: accepted.eventTime) {
@@ -90,7 +103,7 @@ public final class Ingestor {
         }
     }
 
-    private func reject(_ line: InputLine, _ source: InputSource, _ rejection: Rejection) throws {
+    private func reject(_ line: InputLine, _ source: InputSource, _ rejection: Rejection, _ stats: inout IngestStats) throws {
         stats.rejected += 1
         stats.rejectedByReason[rejection.reason, default: 0] += 1
         try rejects.write(source: source.displayName, line: line, rejection: rejection)
