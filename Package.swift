@@ -21,10 +21,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CIsal",
+            pkgConfig: "libisal",
+            providers: [.apt(["libisal-dev"])]
+        ),
+        .target(name: "CSupport"),
         .target(
             name: "RTMLCore",
             dependencies: [
                 "CZlib",
+                "CIsal",
+                "CSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),

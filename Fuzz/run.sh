@@ -23,8 +23,10 @@ for target in $targets; do
     json)
         build Sources/RTMLCore/JSON/*.swift Fuzz/FuzzJSON.swift -o .build-fuzz/fuzz-json ;;
     lines)
-        build -I Sources/CZlib Sources/RTMLCore/IO/*.swift Sources/RTMLCore/Common/*.swift \
-            Fuzz/FuzzLines.swift -lz -o .build-fuzz/fuzz-lines ;;
+        # The reader and what it needs; not the rejects writer (it needs Events/).
+        build -I Sources/CZlib -I Sources/CIsal $(ls Sources/RTMLCore/IO/*.swift | grep -v RejectsWriter) \
+            Sources/RTMLCore/Common/*.swift Sources/RTMLCore/JSON/*.swift \
+            Fuzz/FuzzLines.swift -lz -lisal -o .build-fuzz/fuzz-lines ;;
     *)
         echo "unknown target '$target' (json or lines)" >&2; exit 64 ;;
     esac
@@ -32,7 +34,7 @@ for target in $targets; do
     mkdir -p ".build-fuzz/corpus-$target"
     log=".build-fuzz/fuzz-$target.log"
     status=0
-    ".build-fuzz/fuzz-$target" -max_total_time="$seconds" -print_final_stats=1 \
+    ".build-fuzz/fuzz-$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="fuzz-artifacts/$target-" \
         ".build-fuzz/corpus-$target" "Fuzz/corpus/$target" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -2,7 +2,7 @@
 # Installs the system packages the build needs, only when they are missing.
 set -euo pipefail
 missing=()
-for pkg in libsqlite3-dev zlib1g-dev "$@"; do
+for pkg in libsqlite3-dev zlib1g-dev libisal-dev "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -1,3 +1,4 @@
+import CSupport
 import DequeModule
 
 /// Remembers message ids over a bounded horizon of event time and says
@@ -32,6 +33,13 @@ public struct Deduplicator {
 
     /// Ids currently remembered.
     public var count: Int { table.count }
+
+    /// Starts loading the table slot `key` will probe, so the lookup that
+    /// follows a little later finds it in cache.
+    @inline(__always)
+    public func prefetch(_ key: Hash128) {
+        table.prefetch(key)
+    }
 
     /// Records `key` seen with `eventTime`; true when it was already remembered.
     public mutating func isDuplicate(_ key: Hash128, eventTime: Int64) -> Bool {
@@ -89,6 +97,13 @@ struct HashSet128 {
 
     @inline(__always)
     private static func isEmpty(_ slot: Hash128) -> Bool { (slot.high | slot.low) == 0 }
+
+    @inline(__always)
+    func prefetch(_ key: Hash128) {
+        slots.withUnsafeBufferPointer { s in
+            rtml_prefetch(UnsafeRawPointer(s.baseAddress! + home(Self.stored(key))))
+        }
+    }
 
     func contains(_ key: Hash128) -> Bool {
         let key = Self.stored(key)

@@ -29,7 +29,10 @@ public struct EventNormalizer {
     public private(set) var addedReceivedAt = 0
 
     private var scanner: JSONScanner
-    private var slots = [Int](repeating: -1, count: EnvelopeField.allCases.count)
+    /// Member index of each envelope field in the current line, -1 when absent;
+    /// a SIMD value rather than an array, so resetting it per line touches no heap.
+    private var slots = SIMD16<Int32>(repeating: -1)
+    private var dates = EventTime.DateCache()
     // Per-line state for the writer.
     private var line = UnsafeRawBufferPointer(start: nil, count: 0)
     private var eventTime: Int64 = 0
@@ -44,13 +47,23 @@ public struct EventNormalizer {
         scratch.reserveCapacity(512)
     }
 
+    @inline(__always)
+    private func slot(index field: EnvelopeField) -> Int { Int(slots[field.rawValue]) }
+
     private func slot(_ field: EnvelopeField) -> JSONMember? {
-        let index = slots[field.rawValue]
+        let index = Int(slots[field.rawValue])
         return index >= 0 ? scanner.members[index] : nil
     }
 
     /// Checks a line and remembers what `writeCanonical` needs. Throws the reason it is refused.
     public mutating func normalize(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> Accepted {
+        try normalize(bytes, prefetch: { _ in })
+    }
+
+    /// `normalize`, calling `prefetch` with the dedupe key as soon as the
+    /// messageId is read, before the rest of the checks.
+    @inline(__always)
+    public mutating func normalize(_ bytes: UnsafeRawBufferPointer, prefetch: (Hash128) -> Void) throws(Rejection) -> Accepted {
         line = bytes
         let kind: JSONValueKind
         do {
@@ -62,7 +75,7 @@ public struct EventNormalizer {
             throw Rejection(.notAnObject, "line is a JSON \(JSONAccess.kindName(kind)), not an object")
         }
 
-        for i in slots.indices { slots[i] = -1 }
+        slots = SIMD16<Int32>(repeating: -1)
         let members = scanner.members
         for index in members.indices {
             let member = members[index]
@@ -76,7 +89,7 @@ public struct EventNormalizer {
             if slots[field.rawValue] >= 0 {
                 throw Rejection(.duplicateKey, "key \"\(field.name)\" appears more than once")
             }
-            slots[field.rawValue] = index
+            slots[field.rawValue] = Int32(truncatingIfNeeded: index)
         }
 
         // event: a non-empty string.
@@ -88,14 +101,27 @@ public struct EventNormalizer {
             throw Rejection(.missingEvent, "\"event\" is empty")
         }
 
-        // The entity: userId, else anonymousId; null counts as absent (Segment sends null userIds).
-        var hasUser = false
-        for field in [EnvelopeField.userId, .anonymousId] {
-            guard let member = slot(field), member.kind != .null else { continue }
-            try requireKind(member, .string, field)
-            if member.valueEnd - member.valueStart > 2 { hasUser = true }
+        // The dedupe key from the messageId, first: the caller starts loading
+        // its table slot while the rest of the line is checked.
+        var key = Hash128(high: 0, low: 0)
+        derivedId.removeAll(keepingCapacity: true)
+        var hasMessageId = false
+        if let member = slot(.messageId), member.kind != .null {
+            try requireKind(member, .string, .messageId)
+            if member.valueEnd - member.valueStart == 2 {
+                throw Rejection(.wrongType, "\"messageId\" is empty")
+            }
+            key = member.stringHasEscapes
+                ? Hash128(JSONAccess.decodedString(bytes, member))
+                : Hash128(JSONAccess.stringContent(bytes, member))
+            hasMessageId = true
+            prefetch(key)
         }
-        guard hasUser else {
+
+        // The entity: userId, else anonymousId; null counts as absent (Segment sends null userIds).
+        let hasUserId = try hasEntity(.userId)
+        let hasAnonymousId = try hasEntity(.anonymousId)
+        guard hasUserId || hasAnonymousId else {
             throw Rejection(.missingUser, "no \"userId\" or \"anonymousId\"")
         }
 
@@ -128,18 +154,8 @@ public struct EventNormalizer {
             addedReceivedAt += 1
         }
 
-        // The dedupe key: the messageId, or one derived from the content.
-        let key: Hash128
-        derivedId.removeAll(keepingCapacity: true)
-        if let member = slot(.messageId), member.kind != .null {
-            try requireKind(member, .string, .messageId)
-            if member.valueEnd - member.valueStart == 2 {
-                throw Rejection(.wrongType, "\"messageId\" is empty")
-            }
-            key = member.stringHasEscapes
-                ? Hash128(JSONAccess.decodedString(bytes, member))
-                : Hash128(JSONAccess.stringContent(bytes, member))
-        } else {
+        if !hasMessageId {
+            // No messageId: derive one from the content.
             deriveMessageId()
             key = derivedId.withUnsafeBytes { Hash128($0) }
             derivedMessageIds += 1
@@ -151,6 +167,14 @@ public struct EventNormalizer {
 
         let event = eventMember.stringHasEscapes ? nil : KnownEvent.match(JSONAccess.stringContent(bytes, eventMember))
         return Accepted(eventTime: eventTime, receivedAt: receivedAt, dedupeKey: key, event: event)
+    }
+
+    /// A non-empty string id in `field`; null or absent is no id, another type an error.
+    @inline(__always)
+    private func hasEntity(_ field: EnvelopeField) throws(Rejection) -> Bool {
+        guard let member = slot(field), member.kind != .null else { return false }
+        try requireKind(member, .string, field)
+        return member.valueEnd - member.valueStart > 2
     }
 
     private func requireKind(_ member: JSONMember, _ kind: JSONValueKind, _ field: EnvelopeField) throws(Rejection) {
@@ -165,7 +189,7 @@ public struct EventNormalizer {
     }
 
     /// Parses a time field: RFC 3339 string or epoch number; nil when absent or null.
-    private func time(_ field: EnvelopeField) throws(Rejection) -> Int64? {
+    private mutating func time(_ field: EnvelopeField) throws(Rejection) -> Int64? {
         guard let member = slot(field), member.kind != .null else { return nil }
         switch member.kind {
         case .string:
@@ -173,7 +197,7 @@ public struct EventNormalizer {
             if member.stringHasEscapes {
                 parsed = EventTime.parseRFC3339(JSONAccess.decodedString(line, member))
             } else {
-                parsed = EventTime.parseRFC3339(JSONAccess.stringContent(line, member))
+                parsed = EventTime.parseRFC3339(JSONAccess.stringContent(line, member), cache: &dates)
             }
             switch parsed {
             case .success(let millis): return millis
@@ -202,8 +226,7 @@ public struct EventNormalizer {
         scratch.removeAll(keepingCapacity: true)
         let base = line.baseAddress!
         for (index, member) in scanner.members.enumerated() {
-            if index == slots[EnvelopeField.receivedAt.rawValue] || index == slots[EnvelopeField.sentAt.rawValue]
-                || index == slots[EnvelopeField.messageId.rawValue] {
+            if index == slot(index: .receivedAt) || index == slot(index: .sentAt) || index == slot(index: .messageId) {
                 continue
             }
             scratch.append(contentsOf: UnsafeRawBufferPointer(start: base + member.keyStart - 1, count: member.valueEnd - member.keyStart + 1))
@@ -234,13 +257,13 @@ public struct EventNormalizer {
         var wroteMessageId = false
         for (index, member) in scanner.members.enumerated() {
             separator()
-            if index == slots[EnvelopeField.timestamp.rawValue] {
+            if index == slot(index: .timestamp) {
                 appendTime("timestamp", eventTime)
                 wroteTimestamp = true
-            } else if index == slots[EnvelopeField.receivedAt.rawValue] {
+            } else if index == slot(index: .receivedAt) {
                 appendTime("receivedAt", receivedAt)
                 wroteReceivedAt = true
-            } else if index == slots[EnvelopeField.messageId.rawValue] && !derivedId.isEmpty {
+            } else if index == slot(index: .messageId) && !derivedId.isEmpty {
                 appendMessageId()
                 wroteMessageId = true
             } else {

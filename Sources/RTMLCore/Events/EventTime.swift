@@ -22,12 +22,32 @@ public enum EventTime {
 
     // MARK: Parsing
 
+    /// The last date seen and its day number: a day's events share their date,
+    /// so most timestamps skip the calendar arithmetic.
+    public struct DateCache {
+        var prefix: (UInt64, UInt16) = (0, 0)
+        var days: Int64 = 0
+        var year = 0, month = 0, day = 0
+        public init() {}
+    }
+
     /// Parses RFC 3339 (`2026-11-26T08:00:00.123Z`, any offset, any number of
     /// fraction digits, `T`, `t` or space between date and time) into epoch
     /// milliseconds, truncating below the millisecond.
     public static func parseRFC3339(_ text: UnsafeRawBufferPointer) -> Result<Int64, ParseError> {
+        var cache = DateCache()
+        return parseRFC3339(text, cache: &cache)
+    }
+
+    /// `parseRFC3339` remembering the last valid date in `cache`.
+    @inline(__always)
+    public static func parseRFC3339(_ text: UnsafeRawBufferPointer, cache: inout DateCache) -> Result<Int64, ParseError> {
         let n = text.count
         guard n >= 20 else { return .failure(.malformed) }
+        let prefix = (text.loadUnaligned(as: UInt64.self), text.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        if prefix == cache.prefix {
+            return parseTime(text, year: cache.year, month: cache.month, day: cache.day, days: cache.days)
+        }
         @inline(__always) func byte(_ i: Int) -> UInt8 { text[i] }
         @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? {
             var value = 0
@@ -42,6 +62,35 @@ public enum EventTime {
               let month = digits(5, 2), byte(7) == 0x2D,
               let day = digits(8, 2)
         else { return .failure(.malformed) }
+        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month) else {
+            // Still tell malformed from out of range the way the full parse does.
+            if case .failure(.malformed) = parseTime(text, year: 1970, month: 1, day: 1, days: 0) { return .failure(.malformed) }
+            return .failure(.outOfRange)
+        }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let result = parseTime(text, year: year, month: month, day: day, days: days)
+        if case .success = result {
+            cache.prefix = prefix
+            cache.days = days
+            (cache.year, cache.month, cache.day) = (year, month, day)
+        }
+        return result
+    }
+
+    /// The part after the date: separator, time, fraction, offset.
+    @inline(__always)
+    private static func parseTime(_ text: UnsafeRawBufferPointer, year: Int, month: Int, day: Int, days: Int64) -> Result<Int64, ParseError> {
+        let n = text.count
+        @inline(__always) func byte(_ i: Int) -> UInt8 { text[i] }
+        @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? {
+            var value = 0
+            for k in i..<(i + count) {
+                let d = Int(byte(k)) &- 48
+                if d < 0 || d > 9 { return nil }
+                value = value &* 10 &+ d
+            }
+            return value
+        }
         let separator = byte(10)
         guard separator == 0x54 || separator == 0x74 || separator == 0x20,
               let hour = digits(11, 2), byte(13) == 0x3A,
@@ -78,15 +127,12 @@ public enum EventTime {
             return .failure(.malformed)
         }
         guard i == n else { return .failure(.malformed) }
-        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 60
-        else { return .failure(.outOfRange) }
+        guard hour <= 23, minute <= 59, second <= 60 else { return .failure(.outOfRange) }
 
         // A leap second (23:59:60) is read as the last millisecond of its
         // minute: POSIX time has no slot for it and order is preserved.
         let secondPart = second == 60 ? 59 : second
         let millisPart = second == 60 ? 999 : millis
-        let days = Int64(daysFromCivil(year: year, month: month, day: day))
         var total = days * 86_400_000
         total += Int64(hour * 3_600_000 + minute * 60_000 + secondPart * 1000 + millisPart)
         total -= Int64(offsetMinutes) * 60_000

@@ -1,4 +1,4 @@
-import CZlib
+import CIsal
 import Foundation
 
 /// Reads one input on its own thread and fills `ChunkPipe` buffers with its
@@ -81,11 +81,11 @@ final class ByteProducer: @unchecked Sendable {
 
     private func inflateAll(fd: Int32, input: UnsafeMutableRawBufferPointer, initial: Int) throws {
         let name = source.displayName
-        var stream = z_stream()
-        guard rtml_inflateInit2(&stream, 15 + 16) == Z_OK else {
-            throw RTMLError("\(name): cannot initialise zlib")
-        }
-        defer { inflateEnd(&stream) }
+        // ISA-L's state holds its Huffman tables and history (~100 KB): heap, not stack.
+        let state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
+        defer { state.deallocate() }
+        isal_inflate_init(state)
+        state.pointee.crc_flag = UInt32(ISAL_GZIP)
 
         let inBase = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var consumedBefore = 0      // compressed bytes consumed by earlier reads
@@ -93,17 +93,21 @@ final class ByteProducer: @unchecked Sendable {
         var eof = false
         var inMember = true
         var lastReadWasShort = false
-        stream.next_in = inBase
-        stream.avail_in = UInt32(loaded)
+        state.pointee.next_in = inBase
+        state.pointee.avail_in = UInt32(loaded)
 
         guard var out = pipe.takeFree() else { return }
         var outCount = 0
 
-        func compressedOffset() -> Int { consumedBefore + (loaded - Int(stream.avail_in)) }
+        func compressedOffset() -> Int { consumedBefore + (loaded - Int(state.pointee.avail_in)) }
+
+        func handOver() {
+            if outCount > 0 { pipe.put(.data(.init(buffer: out, count: outCount))) } else { pipe.recycle(out) }
+        }
 
         func refill() throws {
             // Keep unread bytes, then read more behind them.
-            let unread = Int(stream.avail_in)
+            let unread = Int(state.pointee.avail_in)
             let start = loaded - unread
             if unread > 0 && start > 0 {
                 memmove(inBase, inBase + start, unread)
@@ -114,13 +118,13 @@ final class ByteProducer: @unchecked Sendable {
             if n == 0 { eof = true }
             lastReadWasShort = n < readSize - loaded
             loaded += n
-            stream.next_in = inBase
-            stream.avail_in = UInt32(loaded)
+            state.pointee.next_in = inBase
+            state.pointee.avail_in = UInt32(loaded)
         }
 
         while true {
             if inMember {
-                if stream.avail_in == 0 {
+                if state.pointee.avail_in == 0 {
                     if outCount > 0 && lastReadWasShort {
                         // A slow pipe: deliver what we have before blocking on read.
                         pipe.put(.data(.init(buffer: out, count: outCount)))
@@ -129,50 +133,72 @@ final class ByteProducer: @unchecked Sendable {
                         outCount = 0
                     }
                     try refill()
-                    if eof && stream.avail_in == 0 {
-                        if outCount > 0 { pipe.put(.data(.init(buffer: out, count: outCount))) } else { pipe.recycle(out) }
+                    if eof && state.pointee.avail_in == 0 {
+                        handOver()
                         throw RTMLError("\(name): gzip stream is truncated at byte \(compressedOffset()) (the file ends inside a gzip member)")
                     }
                 }
-                stream.next_out = (out.baseAddress! + outCount).assumingMemoryBound(to: UInt8.self)
-                stream.avail_out = UInt32(out.count - outCount)
-                let status = inflate(&stream, Z_NO_FLUSH)
-                outCount = out.count - Int(stream.avail_out)
+                state.pointee.next_out = (out.baseAddress! + outCount).assumingMemoryBound(to: UInt8.self)
+                state.pointee.avail_out = UInt32(out.count - outCount)
+                let status = isal_inflate(state)
+                outCount = out.count - Int(state.pointee.avail_out)
                 if outCount == out.count {
                     pipe.put(.data(.init(buffer: out, count: outCount)))
                     guard let next = pipe.takeFree() else { return }
                     out = next
                     outCount = 0
                 }
-                switch status {
-                case Z_OK, Z_BUF_ERROR:
-                    continue
-                case Z_STREAM_END:
+                guard status >= 0 else {
+                    handOver()
+                    throw RTMLError("\(name): gzip data is corrupt at byte \(compressedOffset()): \(Self.describe(status))")
+                }
+                if state.pointee.block_state == ISAL_BLOCK_FINISH {
                     inMember = false
-                default:
-                    if outCount > 0 { pipe.put(.data(.init(buffer: out, count: outCount))) } else { pipe.recycle(out) }
-                    let detail = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                    throw RTMLError("\(name): gzip data is corrupt at byte \(compressedOffset()): \(detail)")
+                } else if state.pointee.avail_in > 0 && state.pointee.avail_out > 0 && status == ISAL_DECOMP_OK {
+                    // Input left, room left, not finished: ISA-L wants more
+                    // input to complete a symbol; read behind what is left.
+                    if eof {
+                        handOver()
+                        throw RTMLError("\(name): gzip stream is truncated at byte \(consumedBefore + loaded) (the file ends inside a gzip member)")
+                    }
+                    try refill()
                 }
             } else {
                 // Between members: another member, or the end of the file.
-                if stream.avail_in < 2 && !eof {
+                if state.pointee.avail_in < 2 && !eof {
                     try refill()
                     continue
                 }
-                if stream.avail_in == 0 {
-                    if outCount > 0 { pipe.put(.data(.init(buffer: out, count: outCount))) } else { pipe.recycle(out) }
+                if state.pointee.avail_in == 0 {
+                    handOver()
                     return
                 }
-                let next = stream.next_in!
-                if stream.avail_in >= 2 && next[0] == 0x1f && next[1] == 0x8b {
-                    inflateReset(&stream)
+                let next = state.pointee.next_in!
+                if state.pointee.avail_in >= 2 && next[0] == 0x1f && next[1] == 0x8b {
+                    let pendingIn = state.pointee.next_in
+                    let pendingCount = state.pointee.avail_in
+                    isal_inflate_reset(state)
+                    state.pointee.crc_flag = UInt32(ISAL_GZIP)
+                    state.pointee.next_in = pendingIn
+                    state.pointee.avail_in = pendingCount
                     inMember = true
                     continue
                 }
-                if outCount > 0 { pipe.put(.data(.init(buffer: out, count: outCount))) } else { pipe.recycle(out) }
+                handOver()
                 throw RTMLError("\(name): unexpected bytes after a gzip member at byte \(compressedOffset()) (not another gzip member)")
             }
+        }
+    }
+
+    private static func describe(_ status: Int32) -> String {
+        switch status {
+        case ISAL_INVALID_BLOCK: "invalid deflate block"
+        case ISAL_INVALID_SYMBOL: "invalid deflate symbol"
+        case ISAL_INVALID_LOOKBACK: "invalid back-reference distance"
+        case ISAL_INVALID_WRAPPER: "invalid gzip header"
+        case ISAL_UNSUPPORTED_METHOD: "compression method is not deflate"
+        case ISAL_INCORRECT_CHECKSUM: "CRC-32 of the data does not match the gzip trailer"
+        default: "inflate status \(status)"
         }
     }
 }

@@ -85,7 +85,7 @@ public final class Ingestor {
         progress?.tick(stats.read)
         let accepted: EventNormalizer.Accepted
         do {
-            accepted = try normalizer.normalize(line.bytes)
+            accepted = try normalizer.normalize(line.bytes, prefetch: { deduplicator.prefetch($0) })
         } catch {
             try reject(line, source, error, &stats)
             return

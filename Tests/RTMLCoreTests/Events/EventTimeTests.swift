@@ -51,6 +51,18 @@ import Testing
         }
     }
 
+    @Test func dateCacheGivesTheSameAnswers() {
+        var cache = EventTime.DateCache()
+        let texts = ["2026-11-26T08:00:00.123Z", "2026-11-26T09:00:00+01:00", "2026-11-26T25:00:00Z",
+                     "2026-11-26T08:00:00", "2026-11-26X08:00:00Z", "2026-11-27T00:00:00Z", "2026-11-26T23:59:59.999Z",
+                     "2026-02-30T00:00:00Z", "2026-02-30T00:00Z", "2026-11-26T08:00:00.123Z"]
+        for text in texts {
+            var copy = text
+            let cached = copy.withUTF8 { EventTime.parseRFC3339(UnsafeRawBufferPointer($0), cache: &cache) }
+            #expect(cached == EventTime.parseRFC3339(text), "\(text)")
+        }
+    }
+
     @Test func rejectsGarbage() {
         for bad in ["26/11/2026", "yesterday", "", "2026-11-26", "2026-11-26T08:00:00", "2026-11-26T08:00:00.Z",
                     "2026-11-26T08:00:00.123", "2026-11-26T08:00:00+0100", "2026-11-26T08:00:00Z ",
