@@ -105,6 +105,9 @@ import Testing
         let result = try RTML.bash("'\(RTML.binary)' ingest '\(dir.path("big.ndjson.gz"))' | head -1; echo \"status=${PIPESTATUS[0]}\" >&2")
         #expect(result.lines.count == 1)
         #expect(result.stderr == "status=0\n")
+        // Compressed stdout: the pipe closes under the compressing thread.
+        let gzipped = try RTML.bash("'\(RTML.binary)' ingest --gzip '\(dir.path("big.ndjson.gz"))' | head -c 100 > /dev/null; echo \"status=${PIPESTATUS[0]}\" >&2")
+        #expect(gzipped.stderr == "status=0\n")
     }
 
     @Test func truncatedGzipProcessesWhatCameBeforeAndExitsTwo() throws {

@@ -3,8 +3,9 @@ import Foundation
 /// A fixed pool of byte buffers passed from one producer thread to one consumer.
 ///
 /// Inflating gzip costs about as much as scanning the JSON it holds, so the
-/// reader inflates on a second thread and hands over filled buffers here. The
-/// pool is small and fixed, so memory stays constant whatever the input size.
+/// reader inflates on a second thread and hands over filled buffers here (and
+/// a gzip writer hands its buffers to a deflating thread the same way). The
+/// pool is small and fixed, so memory stays constant whatever the data size.
 final class ChunkPipe: @unchecked Sendable {
     struct Chunk {
         var buffer: UnsafeMutableRawBufferPointer
@@ -13,6 +14,8 @@ final class ChunkPipe: @unchecked Sendable {
 
     enum Item {
         case data(Chunk)
+        /// Writer side only: make everything so far readable (gzip sync flush).
+        case flush
         case end
         case failure(Error)
     }

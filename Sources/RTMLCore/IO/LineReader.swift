@@ -129,6 +129,8 @@ public final class LineReader {
                 offset += end
                 bytesRead = offset
                 pipe.recycle(chunk.buffer)
+            case .flush:
+                continue loop
             case .end:
                 finished = true
                 if carryLength > 0 {

@@ -1,19 +1,19 @@
-import CZlib
 import Foundation
 
 /// Buffered output to stdout or a file, optionally gzip.
 ///
 /// Bytes collect in one buffer and go out in large writes. A closed pipe on
 /// the other side surfaces as `BrokenPipe`, which commands turn into a quiet
-/// exit 0. Gzip output is one member (RFC 1952), fast level by default.
+/// exit 0. Gzip output is one member (RFC 1952), fast level by default
+/// (see `GzipDeflater` for which library does which level), compressed on a
+/// second thread so that compressing overlaps the stage's own work.
 public final class OutputWriter {
     public let path: String?
     public let gzip: Bool
     private let fd: Int32
     private var buffer: UnsafeMutableRawBufferPointer
     private var count = 0
-    private var stream = z_stream()
-    private var deflateOut: UnsafeMutableRawBufferPointer?
+    private var background: BackgroundDeflater?
     private var closed = false
     /// Uncompressed bytes written so far.
     public private(set) var bytesWritten = 0
@@ -34,25 +34,24 @@ public final class OutputWriter {
         } else {
             fd = STDOUT_FILENO
         }
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
         if self.gzip {
-            guard (1...9).contains(level) else {
-                throw RTMLError.usage("gzip level must be between 1 and 9, not \(level)")
+            let deflater = try GzipDeflater(level: level)
+            let descriptor = fd
+            let name = target ?? "<stdout>"
+            let background = BackgroundDeflater(deflater: deflater) { bytes in
+                try Self.writeAll(descriptor, bytes, name: name)
             }
-            guard rtml_deflateInit2(&stream, level, 15 + 16) == Z_OK else {
-                throw RTMLError("cannot initialise zlib for writing")
-            }
-            deflateOut = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
+            self.background = background
+            buffer = try background.takeBuffer()
+        } else {
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
         }
     }
 
     deinit {
-        buffer.deallocate()
-        if let deflateOut {
-            deflateEnd(&stream)
-            deflateOut.deallocate()
-        }
-        if path != nil { Foundation.close(fd) }
+        // Gzip buffers belong to the background deflater's pool.
+        if background == nil { buffer.deallocate() }
+        if path != nil && !closed { Foundation.close(fd) }
     }
 
     /// The name messages use for this output.
@@ -63,7 +62,8 @@ public final class OutputWriter {
         if bytes.count > buffer.count - count {
             try flushBuffer()
             if bytes.count > buffer.count {
-                try emit(bytes)
+                try emitLarge(bytes)
+                bytesWritten += bytes.count
                 return
             }
         }
@@ -93,58 +93,55 @@ public final class OutputWriter {
     /// A gzip member stays open; `close()` finishes it.
     public func flush() throws {
         try flushBuffer()
-        if gzip { try deflateBuffered(mode: Z_SYNC_FLUSH, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        try background?.syncFlush()
     }
 
     /// Finishes the output: writes the gzip trailer, flushes, closes a file.
     public func close() throws {
         guard !closed else { return }
-        closed = true
         try flushBuffer()
-        if gzip { try deflateBuffered(mode: Z_FINISH, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        try background?.finish()
+        closed = true
+        if path != nil && Foundation.close(fd) != 0 {
+            throw RTMLError("\(displayName): cannot finish writing: \(String(cString: strerror(errno)))")
+        }
     }
 
     private func flushBuffer() throws {
         guard count > 0 else { return }
-        let pending = UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
+        if let background {
+            try background.submit(buffer, count: count)
+            buffer = try background.takeBuffer()
+        } else {
+            try Self.writeAll(fd, UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), name: displayName)
+        }
         count = 0
-        try emit(pending)
     }
 
-    private func emit(_ bytes: UnsafeRawBufferPointer) throws {
-        if gzip {
-            try deflateBuffered(mode: Z_NO_FLUSH, bytes)
-        } else {
-            try writeAll(bytes)
+    /// Bytes bigger than a buffer: in buffer-sized pieces when compressing.
+    private func emitLarge(_ bytes: UnsafeRawBufferPointer) throws {
+        guard background != nil else {
+            try Self.writeAll(fd, bytes, name: displayName)
+            return
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(buffer.count, bytes.count - offset)
+            (buffer.baseAddress!).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+            count = n
+            try flushBuffer()
+            offset += n
         }
     }
 
-    private func deflateBuffered(mode: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-        guard let out = deflateOut else { return }
-        stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        stream.avail_in = UInt32(bytes.count)
-        repeat {
-            stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            stream.avail_out = UInt32(out.count)
-            let status = deflate(&stream, mode)
-            if status == Z_STREAM_ERROR {
-                throw RTMLError("\(displayName): gzip compression failed")
-            }
-            let produced = out.count - Int(stream.avail_out)
-            if produced > 0 {
-                try writeAll(UnsafeRawBufferPointer(start: out.baseAddress, count: produced))
-            }
-        } while stream.avail_out == 0 || (mode == Z_FINISH && stream.avail_in > 0)
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
         var done = 0
         while done < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { throw BrokenPipe() }
-                throw RTMLError("\(displayName): write failed: \(String(cString: strerror(errno)))")
+                throw RTMLError("\(name): write failed: \(String(cString: strerror(errno)))")
             }
             done += n
         }
