@@ -1,22 +1,4 @@
-/// The five content categories of the simulated app.
-public enum ContentCategory: Int, CaseIterable, Sendable {
-    case sleep = 0, focus, move, meditate, stress
-
-    public var name: String {
-        switch self {
-        case .sleep: return "sleep"
-        case .focus: return "focus"
-        case .move: return "move"
-        case .meditate: return "meditate"
-        case .stress: return "stress"
-        }
-    }
-
-    public init?(name: String) {
-        guard let c = ContentCategory.allCases.first(where: { $0.name == name }) else { return nil }
-        self = c
-    }
-
+extension ContentCategory {
     /// Playable lengths in seconds, by category (sleep stories run long, stress SOS sessions short).
     var durationRange: ClosedRange<Int> {
         switch self {
