@@ -302,6 +302,38 @@ public struct EventNormalizer {
         scratch.append(0x22)
     }
 
+    // MARK: Reading the line just normalised (featurize)
+
+    /// True when the line just normalised was already canonical: what
+    /// `rtml ingest` writes, so featurize can tell ingested input from raw.
+    public var wasCanonical: Bool { canonicalAsIs }
+
+    /// A top-level string field of the line just normalised, decoded.
+    func string(_ field: EnvelopeField) -> String? {
+        guard let member = slot(field), member.kind == .string else { return nil }
+        return member.stringHasEscapes
+            ? JSONAccess.decodedString(line, member)
+            : String(decoding: JSONAccess.stringContent(line, member), as: UTF8.self)
+    }
+
+    /// The entity of the line just normalised: userId, else anonymousId.
+    var entity: String? {
+        if let user = string(.userId), !user.isEmpty { return user }
+        return string(.anonymousId)
+    }
+
+    /// The `properties` members of the line just normalised, into `list`.
+    func properties(into list: inout [JSONMember]) {
+        guard let member = slot(.properties), member.kind == .object else {
+            list.removeAll(keepingCapacity: true)
+            return
+        }
+        JSONScanner.members(ofObjectIn: line, from: member.valueStart, to: member.valueEnd, into: &list)
+    }
+
+    /// The bytes of the line just normalised (valid until the next line).
+    var currentLine: UnsafeRawBufferPointer { line }
+
     static func nowMillis() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

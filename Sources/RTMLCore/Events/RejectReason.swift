@@ -11,6 +11,8 @@ public enum RejectReason: String, CaseIterable, Sendable {
     case missingTimestamp = "missing_timestamp"
     case badTimestamp = "bad_timestamp"
     case wrongType = "wrong_type"
+    /// Valid but not what ingest writes (featurize given raw events).
+    case notCanonical = "not_canonical"
     /// Behind the watermark (featurize).
     case late = "late"
 }
