@@ -69,7 +69,7 @@ final class BackgroundDeflater: @unchecked Sendable {
 
     private func run() {
         while true {
-            let item = pipe.takeFilled()
+            let item = pipe.takeFilled()!
             do {
                 switch item {
                 case .data(let chunk):

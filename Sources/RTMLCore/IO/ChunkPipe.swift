@@ -57,11 +57,18 @@ final class ChunkPipe: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Consumer: waits for the next item.
-    func takeFilled() -> Item {
+    /// Consumer: waits for the next item; nil when `timeout` seconds pass first.
+    func takeFilled(timeout: Double? = nil) -> Item? {
         condition.lock()
         defer { condition.unlock() }
-        while filledHead == filled.count { condition.wait() }
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
+        while filledHead == filled.count {
+            if let deadline {
+                if !condition.wait(until: deadline) && filledHead == filled.count { return nil }
+            } else {
+                condition.wait()
+            }
+        }
         let item = filled[filledHead]
         filledHead += 1
         if filledHead == filled.count {

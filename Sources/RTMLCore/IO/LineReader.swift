@@ -43,6 +43,13 @@ public final class LineReader {
     /// input is unreadable or its gzip stream is damaged; errors thrown by
     /// `body` stop the read and propagate.
     public func forEachLine(_ body: (InputLine) throws -> Void) throws {
+        try forEachLine(idleTimeout: nil, onIdle: {}, body)
+    }
+
+    /// `forEachLine`, calling `onIdle` whenever no input has arrived for
+    /// `idleTimeout` seconds (a live pipe gone quiet), so a stage can commit
+    /// what it holds without waiting for more lines.
+    public func forEachLine(idleTimeout: Double?, onIdle: () throws -> Void, _ body: (InputLine) throws -> Void) throws {
         let pipe = ChunkPipe(buffers: 4, bufferSize: chunkSize)
         let producer = ByteProducer(source: source, pipe: pipe)
         producer.start()
@@ -84,7 +91,11 @@ public final class LineReader {
         }
 
         loop: while true {
-            switch pipe.takeFilled() {
+            guard let item = pipe.takeFilled(timeout: idleTimeout) else {
+                try onIdle()
+                continue loop
+            }
+            switch item {
             case .data(let chunk):
                 let base = UnsafeRawPointer(chunk.buffer.baseAddress!)
                 let end = chunk.count

@@ -166,6 +166,28 @@ func readAll(_ path: String, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 
         } catch { Issue.record("unexpected \(error)") }
     }
 
+    @Test func idleCallbackFiresWhileALivePipeIsQuiet() throws {
+        let dir = TempDir()
+        let fifo = dir.path("live")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: fifo)!
+            handle.write(Data("a\n".utf8))
+            Thread.sleep(forTimeInterval: 0.4)
+            handle.write(Data("b\n".utf8))
+            try? handle.close()
+        }
+        writer.start()
+        var events: [String] = []
+        try LineReader(source: InputSource(path: fifo)).forEachLine(idleTimeout: 0.1, onIdle: {
+            if events.last != "idle" { events.append("idle") }
+        }) { line in
+            events.append(String(decoding: line.bytes, as: UTF8.self))
+        }
+        // Opening a FIFO waits for its writer, so idle may also come first.
+        #expect(Array(events.drop(while: { $0 == "idle" })) == ["a", "idle", "b"])
+    }
+
     @Test func callbackErrorStopsReading() throws {
         let dir = TempDir()
         let path = dir.write("a", Array(String(repeating: "line\n", count: 100_000).utf8))
