@@ -19,8 +19,8 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
-    func makeWriter() throws -> OutputWriter {
-        try OutputWriter(path: output, gzip: gzip, level: gzipLevel)
+    func makeWriter(append: Bool = false) throws -> OutputWriter {
+        try OutputWriter(path: output, gzip: gzip, level: gzipLevel, append: append)
     }
 }
 

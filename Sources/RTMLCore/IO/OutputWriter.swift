@@ -20,13 +20,15 @@ public final class OutputWriter {
 
     private static let bufferSize = 1 << 18
 
-    /// Opens `path` (nil or `-` for stdout); gzip when asked or the name ends in `.gz`.
-    public init(path: String?, gzip: Bool = false, level: Int32 = 1) throws {
+    /// Opens `path` (nil or `-` for stdout); gzip when asked or the name ends
+    /// in `.gz`. With `append`, a file's content is kept and this output follows
+    /// it (a gzip file gets another member, which gzip readers join).
+    public init(path: String?, gzip: Bool = false, level: Int32 = 1, append: Bool = false) throws {
         let target = (path == "-") ? nil : path
         self.path = target
         self.gzip = gzip || (target?.hasSuffix(".gz") ?? false)
         if let target {
-            let opened = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            let opened = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
             if opened < 0 {
                 throw RTMLError("\(target): cannot write: \(String(cString: strerror(errno)))")
             }

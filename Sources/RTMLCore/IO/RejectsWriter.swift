@@ -8,9 +8,10 @@ public final class RejectsWriter {
     private let writer: OutputWriter?
     private var buffer: [UInt8] = []
 
-    /// `path` nil means rejects are counted only (and the summary says so).
-    public init(path: String?) throws {
-        writer = try path.map { try OutputWriter(path: $0) }
+    /// `path` nil means rejects are counted only (and the summary says so);
+    /// `append` keeps what the file holds (a stage continuing earlier work).
+    public init(path: String?, append: Bool = false) throws {
+        writer = try path.map { try OutputWriter(path: $0, append: append) }
         buffer.reserveCapacity(4096)
     }
 
@@ -48,6 +49,10 @@ public final class RejectsWriter {
         }
         buffer.append(contentsOf: "}\n".utf8)
         try writer.write(buffer)
+    }
+
+    public func flush() throws {
+        try writer?.flush()
     }
 
     public func close() throws {
