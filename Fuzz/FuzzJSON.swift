@@ -14,6 +14,7 @@ private var scanner = JSONScanner()
 private var again = JSONScanner()
 private var nested: [JSONMember] = []
 private var deep = JSONScanner(maxDepth: 100_000)
+private var careful = JSONScanner()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -21,10 +22,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // A scanner with a depth limit the input cannot reach exercises the
     // stack beyond 64 levels; the limit must be the only difference.
     let deepResult = Result { () throws(JSONSyntaxError) -> JSONValueKind in try deep.scan(bytes) }
+    // A leading space sends an object down the careful path rather than the
+    // plain one (first byte `{`, last `}`): the answer must be the same, one
+    // byte later.
+    let spaced = [UInt8(0x20)] + Array(bytes)
+    let carefulResult = spaced.withUnsafeBytes { p in
+        Result { () throws(JSONSyntaxError) -> JSONValueKind in try careful.scan(p) }
+    }
     let kind: JSONValueKind
     do {
         kind = try scanner.scan(bytes)
     } catch {
+        check(carefulResult == .failure(JSONSyntaxError(offset: error.offset + 1, reason: error.reason)),
+              "the plain and careful paths disagree: \(error) against \(carefulResult)")
         check(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside 0...\(size)")
         check(scanner.members.isEmpty, "members left after a rejected scan")
         _ = error.description
@@ -35,6 +45,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return 0
     }
     check(deepResult == .success(kind) && deep.members == scanner.members, "a higher depth limit changed the result")
+    check(carefulResult == .success(kind) && careful.members.map { shift($0, by: -1) } == scanner.members,
+          "the plain and careful paths disagree on an accepted text")
     check(UTF8Validation.isValid(bytes), "accepted text is not well-formed UTF-8")
 
     var previousEnd = 0

@@ -63,6 +63,34 @@ func makeLines(_ count: Int) -> (bytes: [UInt8], ends: [Int]) {
     return (bytes, ends)
 }
 
+/// The lines of an NDJSON file, without their newlines, packed end to end.
+func readLines(_ path: String) -> (bytes: [UInt8], ends: [Int]) {
+    guard let file = fopen(path, "rb") else {
+        fputs("cannot open \(path)\n", stderr)
+        exit(66)
+    }
+    defer { fclose(file) }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        if n <= 0 { break }
+        data.append(contentsOf: chunk[0..<n])
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(data.count)
+    var ends: [Int] = []
+    var lineStart = 0
+    for i in 0...data.count where i == data.count || data[i] == UInt8(ascii: "\n") {
+        if i > lineStart {
+            bytes.append(contentsOf: data[lineStart..<i])
+            ends.append(bytes.count)
+        }
+        lineStart = i + 1
+    }
+    return (bytes, ends)
+}
+
 func now() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
@@ -72,8 +100,16 @@ func now() -> Double {
 @main
 struct Bench {
     static func main() {
-        let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1])! : 1_000_000
-        let (bytes, ends) = makeLines(count)
+        // A number makes that many generated lines; anything else is read as
+        // an NDJSON file (such as `rtml simulate` writes), one text per line.
+        let argument = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "1000000"
+        let (bytes, ends): ([UInt8], [Int])
+        if let n = Int(argument) {
+            (bytes, ends) = makeLines(n)
+        } else {
+            (bytes, ends) = readLines(argument)
+        }
+        let count = ends.count
         print("lines: \(count), bytes: \(bytes.count) (\(bytes.count / count) per line)")
         var scanner = JSONScanner()
         bytes.withUnsafeBytes { all in

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the JSON scanner benchmark with optimisation (as a release build
-# would) outside SwiftPM, and runs it: ./Benchmarks/json/run.sh [lines]
+# would) outside SwiftPM, and runs it: ./Benchmarks/json/run.sh [lines | file.ndjson]
 set -eu
 cd "$(dirname "$0")/../.."
 mkdir -p .build-bench

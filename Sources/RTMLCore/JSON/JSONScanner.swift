@@ -35,53 +35,235 @@ public struct JSONScanner {
     ///
     /// Throws on the first error, with the byte offset and reason.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValueKind {
-        members.removeAll(keepingCapacity: true)
         guard let base = bytes.baseAddress, bytes.count > 0 else {
+            members.removeAll(keepingCapacity: true)
             throw JSONSyntaxError(offset: 0, reason: .emptyInput)
         }
+        let end = bytes.count
+        // The plain path replaces the last line's members itself.
+        if base.load(as: UInt8.self) == UInt8(ascii: "{") && end >= 8 && maxDepth >= 1
+            && base.load(fromByteOffset: end &- 1, as: UInt8.self) == UInt8(ascii: "}") {
+            if scanPlainObject(base, end) { return .object }
+        }
+        members.removeAll(keepingCapacity: true)
+        let p = Self.skipWhitespace(base, 0, end)
+        if p == end { throw JSONSyntaxError(offset: end, reason: .emptyInput) }
+        let first = base.load(fromByteOffset: p, as: UInt8.self)
         do {
-            return try scan(base, bytes.count)
+            let after: Int
+            if first == UInt8(ascii: "{") && maxDepth >= 1 {
+                after = try scanTopObject(base, p, end)
+            } else {
+                after = try Self.scanValue(base, p, end, depth: 0, objectBits: 0, maxDepth: maxDepth, deepKinds: &deepKinds)
+            }
+            try Self.checkEnd(base, after, end)
         } catch {
             members.removeAll(keepingCapacity: true)
             deepKinds.removeAll(keepingCapacity: true)
             throw error
         }
+        return Self.kind(of: first)
     }
 
-    private mutating func scan(_ base: UnsafeRawPointer, _ end: Int) throws(JSONSyntaxError) -> JSONValueKind {
-        var p = Self.skipWhitespace(base, 0, end)
-        if p == end { throw JSONSyntaxError(offset: end, reason: .emptyInput) }
+    /// Scans `base[0..<end]` on the plain path (JSONScanner+Plain.swift):
+    /// true with `members` replaced by its members, or false when it gave
+    /// up, with `members` in any state. The caller has checked that the
+    /// first byte is `{`, the last `}`, `end >= 8` and `maxDepth >= 1`.
+    @inline(__always)
+    private mutating func scanPlainObject(_ base: UnsafeRawPointer, _ end: Int) -> Bool {
+        let maxDepth = self.maxDepth
+        return withUnsafeTemporaryAllocation(of: JSONMember.self, capacity: Self.stagedMembers) { staged in
+            Self.walkPlainObject(base, end, maxDepth: maxDepth, staged: staged.baseAddress!, members: &members)
+        }
+    }
 
-        let topKind = Self.kind(of: base.load(fromByteOffset: p, as: UInt8.self))
-        let recordMembers = topKind == .object
-        var depth = 0
-        var objectBits: UInt64 = 0      // bit d set: the container at depth d+1 is an object
+    /// Members are first written to a small buffer on the stack and moved
+    /// into `members` once per object (or per this many members), which
+    /// keeps the array's uniqueness and capacity checks out of the loop.
+    static let stagedMembers = 16
+
+    /// Scans the top-level object whose `{` is at `open`, recording its
+    /// members; returns the offset after its `}`.
+    private mutating func scanTopObject(_ base: UnsafeRawPointer, _ open: Int, _ end: Int) throws(JSONSyntaxError) -> Int {
+        let maxDepth = self.maxDepth
+        return try withUnsafeTemporaryAllocation(of: JSONMember.self, capacity: Self.stagedMembers) {
+            (staged) throws(JSONSyntaxError) -> Int in
+            var n = 0
+            let after = try Self.scanObject(
+                base, open, end, depth: 1, maxDepth: maxDepth, deepKinds: &deepKinds,
+                staged: staged.baseAddress!, count: &n, members: &members)
+            members.append(contentsOf: UnsafeBufferPointer(start: staged.baseAddress!, count: n))
+            return after
+        }
+    }
+
+    /// Scans an object that is the value of a top-level member, at depth 2.
+    @inline(never)
+    private static func scanInnerObject(
+        _ base: UnsafeRawPointer, _ open: Int, _ end: Int, maxDepth: Int, deepKinds: inout [Bool]
+    ) throws(JSONSyntaxError) -> Int {
+        var n = 0
+        var unused: [JSONMember] = []
+        return try scanObject(
+            base, open, end, depth: 2, maxDepth: maxDepth, deepKinds: &deepKinds,
+            staged: nil, count: &n, members: &unused)
+    }
+
+    /// Scans the object whose `{` is at `open`, at `depth` (counting itself)
+    /// with only objects around it; returns the offset after its `}`. With
+    /// `staged`, its members are recorded there (`count` of them), moved to
+    /// `members` when it is full.
+    ///
+    /// Members' values are mostly strings and numbers, handled here; an
+    /// object in a top-level member gets this loop too, and other containers
+    /// go to the general `scanValue`. Checks and error offsets are those of
+    /// `scanValue`, in the same order.
+    @inline(__always)
+    private static func scanObject(
+        _ base: UnsafeRawPointer, _ open: Int, _ end: Int, depth: Int, maxDepth: Int, deepKinds: inout [Bool],
+        staged: UnsafeMutablePointer<JSONMember>?, count n: inout Int, members: inout [JSONMember]
+    ) throws(JSONSyntaxError) -> Int {
+        var p = skipWhitespace(base, open &+ 1, end)
+        guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
+        if base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "}") { return p &+ 1 }
+        var comma = -1
+        while true {
+            // `p` is where the key's opening quote should be.
+            guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
+            guard base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "\"") else {
+                if comma >= 0 && base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "}") {
+                    throw JSONSyntaxError(offset: comma, reason: .trailingComma)
+                }
+                throw failure(.expectedKey, base, p, end)
+            }
+            let keyStart = p &+ 1
+            let (keyAfter, keyEscaped) = try scanString(base, p, end)
+            p = keyAfter
+            if p < end && base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: ":") {
+                p &+= 1
+            } else {
+                p = skipWhitespace(base, p, end)
+                guard p < end, base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: ":") else {
+                    throw failure(.expectedColon, base, p, end)
+                }
+                p &+= 1
+            }
+            p = skipWhitespace(base, p, end)
+            guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
+
+            let valueStart = p
+            let b = base.load(fromByteOffset: p, as: UInt8.self)
+            var valueEscaped = false
+            if b == UInt8(ascii: "\"") {
+                (p, valueEscaped) = try scanString(base, p, end)
+            } else if b &- UInt8(ascii: "0") < 10 || b == UInt8(ascii: "-") {
+                p = try scanNumber(base, p, end)
+            } else if b == UInt8(ascii: "{") && depth == 1 && maxDepth > 1 {
+                p = try scanInnerObject(base, p, end, maxDepth: maxDepth, deepKinds: &deepKinds)
+            } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                p = try scanValue(base, p, end, depth: depth, objectBits: (1 &<< UInt64(depth)) &- 1,
+                                  maxDepth: maxDepth, deepKinds: &deepKinds)
+            } else {
+                p = try scanLiteral(base, p, end)
+            }
+            if let staged {
+                if n == stagedMembers {
+                    members.append(contentsOf: UnsafeBufferPointer(start: staged, count: n))
+                    n = 0
+                }
+                (staged + n).initialize(to: JSONMember(
+                    keyStart: keyStart, keyEnd: keyAfter &- 1, keyHasEscapes: keyEscaped,
+                    valueStart: valueStart, valueEnd: p, kind: kind(of: b), stringHasEscapes: valueEscaped))
+                n &+= 1
+            }
+
+            // After a member: a comma and the next key, or the end.
+            var c: UInt8 = 0
+            if p < end {
+                c = base.load(fromByteOffset: p, as: UInt8.self)
+                if c <= 0x20 {
+                    p = skipWhitespace(base, p, end)
+                    if p < end { c = base.load(fromByteOffset: p, as: UInt8.self) }
+                }
+            }
+            guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
+            if c == UInt8(ascii: ",") {
+                comma = p
+                p = skipWhitespace(base, p &+ 1, end)
+                continue
+            }
+            if c == UInt8(ascii: "}") { return p &+ 1 }
+            throw failure(.expectedCommaOrObjectEnd, base, p, end)
+        }
+    }
+
+    /// After the top-level value, only whitespace may follow.
+    @inline(__always)
+    private static func checkEnd(_ base: UnsafeRawPointer, _ after: Int, _ end: Int) throws(JSONSyntaxError) {
+        if after == end { return }
+        let p = skipWhitespace(base, after, end)
+        if p != end {
+            let b = base.load(fromByteOffset: p, as: UInt8.self)
+            if b >= 0x80 && UTF8Validation.step(base, p, end) <= 0 {
+                throw JSONSyntaxError(offset: p, reason: .invalidUTF8)
+            }
+            throw JSONSyntaxError(offset: p, reason: .trailingCharacters)
+        }
+    }
+
+    /// Validates `true`, `false` or `null` at `p`, or reports what is there
+    /// instead of a value; returns the offset after the literal.
+    @inline(__always)
+    static func scanLiteral(_ base: UnsafeRawPointer, _ p: Int, _ end: Int) throws(JSONSyntaxError) -> Int {
+        switch base.load(fromByteOffset: p, as: UInt8.self) {
+        case UInt8(ascii: "t"):
+            guard p &+ 4 <= end, base.loadUnaligned(fromByteOffset: p, as: UInt32.self) == UInt32(littleEndian: 0x6575_7274) else {
+                throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
+            }
+            return p &+ 4
+        case UInt8(ascii: "f"):
+            guard p &+ 5 <= end, base.loadUnaligned(fromByteOffset: p &+ 1, as: UInt32.self) == UInt32(littleEndian: 0x6573_6C61) else {
+                throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
+            }
+            return p &+ 5
+        case UInt8(ascii: "n"):
+            guard p &+ 4 <= end, base.loadUnaligned(fromByteOffset: p, as: UInt32.self) == UInt32(littleEndian: 0x6C6C_756E) else {
+                throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
+            }
+            return p &+ 4
+        default:
+            throw failure(.expectedValue, base, p, end)
+        }
+    }
+
+    /// Validates the one value at `p` (whitespace skipped, `p < end`), found
+    /// inside `depth` open containers whose kinds are in `objectBits`; returns
+    /// the offset after it. Nothing is recorded.
+    ///
+    /// The scan is one loop over raw bytes with the open containers on a bit
+    /// stack (and `deepKinds` past 64), so nesting is bounded by `maxDepth`
+    /// and an error, never by the thread's stack.
+    @inline(never)
+    private static func scanValue(
+        _ base: UnsafeRawPointer, _ start: Int, _ end: Int, depth outer: Int, objectBits: UInt64,
+        maxDepth: Int, deepKinds: inout [Bool]
+    ) throws(JSONSyntaxError) -> Int {
+        var p = start
+        var depth = outer
+        var objectBits = objectBits
         var inObject = false
-
-        // The top-level member being scanned, appended once its value ends.
-        var keyStart = 0
-        var keyEnd = 0
-        var keyEscaped = false
-        var valueStart = 0
-        var valueKind = JSONValueKind.null
-        var valueEscaped = false
 
         value: while true {
             // Here `p` is at the first byte of a value, whitespace skipped.
             guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
             let b = base.load(fromByteOffset: p, as: UInt8.self)
-            let isMemberValue = recordMembers && depth == 1
-            if isMemberValue { valueStart = p }
 
-            switch b {
-            case UInt8(ascii: "\""):
-                let (after, escaped) = try Self.scanString(base, p, end)
-                p = after
-                if isMemberValue { valueKind = .string; valueEscaped = escaped }
-
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
+            if b == UInt8(ascii: "\"") {
+                p = try scanString(base, p, end).0
+            } else if b &- UInt8(ascii: "0") < 10 || b == UInt8(ascii: "-") {
+                p = try scanNumber(base, p, end)
+            } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
                 let isObject = b == UInt8(ascii: "{")
-                if isMemberValue { valueKind = isObject ? .object : .array; valueEscaped = false }
                 guard depth < maxDepth else {
                     throw JSONSyntaxError(offset: p, reason: .tooDeep(maxDepth: maxDepth))
                 }
@@ -93,7 +275,7 @@ public struct JSONScanner {
                 }
                 depth &+= 1
                 inObject = isObject
-                p = Self.skipWhitespace(base, p &+ 1, end)
+                p = skipWhitespace(base, p &+ 1, end)
                 guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
                 let next = base.load(fromByteOffset: p, as: UInt8.self)
                 if next == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
@@ -102,78 +284,29 @@ public struct JSONScanner {
                     depth &-= 1
                     if depth >= 64 { deepKinds.removeLast() }
                     inObject = depth == 0 ? false : Self.isObject(at: depth, objectBits, deepKinds)
-                    break
-                }
-                if isObject {
-                    let (keyClose, valueAt, escaped) = try Self.scanKey(base, p, end, comma: -1)
-                    if recordMembers && depth == 1 {
-                        keyStart = p &+ 1; keyEnd = keyClose; keyEscaped = escaped
+                } else {
+                    if isObject {
+                        p = try scanKey(base, p, end, comma: -1)
                     }
-                    p = valueAt
+                    continue value
                 }
-                continue value
-
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                p = try Self.scanNumber(base, p, end)
-                if isMemberValue { valueKind = .number; valueEscaped = false }
-
-            case UInt8(ascii: "t"):
-                guard p &+ 4 <= end, base.loadUnaligned(fromByteOffset: p, as: UInt32.self) == UInt32(littleEndian: 0x6575_7274) else {
-                    throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
-                }
-                p &+= 4
-                if isMemberValue { valueKind = .bool; valueEscaped = false }
-
-            case UInt8(ascii: "f"):
-                guard p &+ 5 <= end, base.loadUnaligned(fromByteOffset: p &+ 1, as: UInt32.self) == UInt32(littleEndian: 0x6573_6C61) else {
-                    throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
-                }
-                p &+= 5
-                if isMemberValue { valueKind = .bool; valueEscaped = false }
-
-            case UInt8(ascii: "n"):
-                guard p &+ 4 <= end, base.loadUnaligned(fromByteOffset: p, as: UInt32.self) == UInt32(littleEndian: 0x6C6C_756E) else {
-                    throw JSONSyntaxError(offset: p, reason: .invalidLiteral)
-                }
-                p &+= 4
-                if isMemberValue { valueKind = .null; valueEscaped = false }
-
-            default:
-                throw Self.failure(.expectedValue, base, p, end)
+            } else {
+                p = try scanLiteral(base, p, end)
             }
 
             // A value just ended at the current depth (a scalar, or a container
             // whose closing bracket was consumed). Each pass of this loop either
-            // finishes the text, closes a container, or finds the next value.
+            // returns, closes a container, or finds the next value.
             while true {
-                if depth == 0 {
-                    p = Self.skipWhitespace(base, p, end)
-                    if p != end {
-                        let b = base.load(fromByteOffset: p, as: UInt8.self)
-                        if b >= 0x80 && UTF8Validation.step(base, p, end) <= 0 {
-                            throw JSONSyntaxError(offset: p, reason: .invalidUTF8)
-                        }
-                        throw JSONSyntaxError(offset: p, reason: .trailingCharacters)
-                    }
-                    return topKind
-                }
-                if recordMembers && depth == 1 {
-                    members.append(JSONMember(
-                        keyStart: keyStart, keyEnd: keyEnd, keyHasEscapes: keyEscaped,
-                        valueStart: valueStart, valueEnd: p, kind: valueKind, stringHasEscapes: valueEscaped))
-                }
-                p = Self.skipWhitespace(base, p, end)
+                if depth == outer { return p }
+                p = skipWhitespace(base, p, end)
                 guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
                 let c = base.load(fromByteOffset: p, as: UInt8.self)
                 if c == UInt8(ascii: ",") {
                     let comma = p
-                    p = Self.skipWhitespace(base, p &+ 1, end)
+                    p = skipWhitespace(base, p &+ 1, end)
                     if inObject {
-                        let (keyClose, valueAt, escaped) = try Self.scanKey(base, p, end, comma: comma)
-                        if recordMembers && depth == 1 {
-                            keyStart = p &+ 1; keyEnd = keyClose; keyEscaped = escaped
-                        }
-                        p = valueAt
+                        p = try scanKey(base, p, end, comma: comma)
                     } else if p < end && base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "]") {
                         throw JSONSyntaxError(offset: comma, reason: .trailingComma)
                     }
@@ -186,7 +319,7 @@ public struct JSONScanner {
                     inObject = depth == 0 ? false : Self.isObject(at: depth, objectBits, deepKinds)
                     continue
                 }
-                throw Self.failure(inObject ? .expectedCommaOrObjectEnd : .expectedCommaOrArrayEnd, base, p, end)
+                throw failure(inObject ? .expectedCommaOrObjectEnd : .expectedCommaOrArrayEnd, base, p, end)
             }
         }
     }
@@ -249,12 +382,11 @@ public struct JSONScanner {
         return p
     }
 
-    /// Scans a key at `p`, the colon and the whitespace after it. Returns the
-    /// key's closing quote offset, the offset of the value, and whether the
-    /// key has escapes. `comma` is the offset of the comma before the key, or
-    /// -1 right after `{`, to report `{"a":1,}` as a trailing comma.
+    /// Scans a key at `p`, the colon and the whitespace after it; returns
+    /// the offset of the value. `comma` is the offset of the comma before the
+    /// key, or -1 right after `{`, to report `{"a":1,}` as a trailing comma.
     @inline(__always)
-    static func scanKey(_ base: UnsafeRawPointer, _ p: Int, _ end: Int, comma: Int) throws(JSONSyntaxError) -> (Int, Int, Bool) {
+    static func scanKey(_ base: UnsafeRawPointer, _ p: Int, _ end: Int, comma: Int) throws(JSONSyntaxError) -> Int {
         guard p < end else { throw JSONSyntaxError(offset: end, reason: .unexpectedEnd) }
         guard base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "\"") else {
             if comma >= 0 && base.load(fromByteOffset: p, as: UInt8.self) == UInt8(ascii: "}") {
@@ -262,13 +394,15 @@ public struct JSONScanner {
             }
             throw failure(.expectedKey, base, p, end)
         }
-        let (after, escaped) = try scanString(base, p, end)
-        var q = skipWhitespace(base, after, end)
+        var q = try scanString(base, p, end).0
+        if q < end && base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: ":") {
+            return skipWhitespace(base, q &+ 1, end)
+        }
+        q = skipWhitespace(base, q, end)
         guard q < end, base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: ":") else {
             throw failure(.expectedColon, base, q, end)
         }
-        q = skipWhitespace(base, q &+ 1, end)
-        return (after &- 1, q, escaped)
+        return skipWhitespace(base, q &+ 1, end)
     }
 
     /// Marks, in each byte's high bit, bytes that end an ordinary run in a
@@ -290,9 +424,42 @@ public struct JSONScanner {
 
     /// Validates the string whose opening quote is at `open`; returns the
     /// offset past its closing quote and whether it contains escapes.
+    ///
+    /// The common string, plain ASCII, is found eight bytes at a time: the
+    /// first stop byte is the closing quote. Anything else (an escape,
+    /// non-ASCII, a control, the end of the buffer) goes to the careful loop.
     @inline(__always)
     static func scanString(_ base: UnsafeRawPointer, _ open: Int, _ end: Int) throws(JSONSyntaxError) -> (Int, Bool) {
         var q = open &+ 1
+        while q &+ 8 <= end {
+            let stops = stopMask(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: q, as: UInt64.self)))
+            if stops != 0 {
+                q &+= stops.trailingZeroBitCount &>> 3
+                if base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: "\"") { return (q &+ 1, false) }
+                return try scanStringSlow(base, q, end, open: open)
+            }
+            q &+= 8
+        }
+        // Fewer than eight bytes left: look at the last eight of the buffer,
+        // shifted so the first is at `q`; the bytes shifted in are not looked at.
+        if q < end && end >= 8 {
+            let left = end &- q
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self)) &>> UInt64((8 &- left) &<< 3)
+            let stops = stopMask(word) & (~0 &>> UInt64((8 &- left) &<< 3))
+            if stops != 0 {
+                q &+= stops.trailingZeroBitCount &>> 3
+                if base.load(fromByteOffset: q, as: UInt8.self) == UInt8(ascii: "\"") { return (q &+ 1, false) }
+            }
+        }
+        return try scanStringSlow(base, q, end, open: open)
+    }
+
+    /// The rest of the string whose opening quote is at `open`, from `q`,
+    /// where no escape has been seen yet: one step per byte, escape, or UTF-8
+    /// sequence, with runs of plain bytes still skipped eight at a time.
+    @inline(never)
+    static func scanStringSlow(_ base: UnsafeRawPointer, _ q: Int, _ end: Int, open: Int) throws(JSONSyntaxError) -> (Int, Bool) {
+        var q = q
         var escaped = false
         while true {
             while q &+ 8 <= end {
