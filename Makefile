@@ -18,11 +18,12 @@ demo: build
 	@scripts/demo.sh $(RELEASE)
 
 test: deps
+	@scripts/ensure-deps.sh sqlite3
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 bench: build
-	@scripts/ensure-deps.sh jq bc time
+	@scripts/ensure-deps.sh jq bc time g++ libsimdjson-dev
 	@Benchmarks/run.sh $(RELEASE)
 
 man:

@@ -70,3 +70,15 @@ printf '%-22s %8ss %12s events/s   peak %s MiB\n' "rtml ingest" "$T_INGEST" "$(r
 echo "ingest / zcat = $(ratio "$T_INGEST" "$T_ZCAT")   (target <= 1.5)"
 echo "jq / ingest   = $(ratio "$T_JQ" "$T_INGEST")"
 echo "ingest events/s target >= 1000000: $(rate "$EVENTS" "$T_INGEST")"
+
+echo
+echo "== JSON parser choice (validate 1M lines in memory, one core)"
+PLAIN="$WORK/day-$USERS-clean.ndjson"
+[ -s "$PLAIN" ] || zcat "$DAY" > "$PLAIN"
+swiftc -O -wmo -parse-as-library Sources/RTMLCore/JSON/*.swift Benchmarks/json/main.swift -o "$WORK/json-bench" 2>/dev/null
+"$WORK/json-bench" "$PLAIN" | tail -1 | sed 's/^/rtml JSONScanner: /'
+if g++ -O3 -std=c++17 Benchmarks/parser-choice/simdjson-probe.cpp -lsimdjson -o "$WORK/simdjson-probe" 2>/dev/null; then
+  "$WORK/simdjson-probe" "$PLAIN"
+else
+  echo "simdjson: libsimdjson-dev not available, comparison skipped"
+fi
