@@ -51,6 +51,9 @@ public final class FeatureEngine {
     var evictionBuckets: [Int64: [UserState]] = [:]
     var evictionMinutes: [Int64] = []
     static let evictionBucketMillis: Int64 = 60_000
+    /// Tests turn these off to show that forgetting never changes an output.
+    var pruningEnabled = true
+    var evictionEnabled = true
 
     // Pending output, handed over by the take methods.
     var finalWindows: [WindowCount] = []
@@ -250,6 +253,7 @@ public final class FeatureEngine {
     /// horizon (folded into the session summary), samples and content marks
     /// older than the trailing span before it, searches older than the memory.
     func prune(_ user: UserState) {
+        guard pruningEnabled else { return }
         let h = horizon
         if let first = user.timeline.first, first.time <= h {
             user.foldTimeline(atOrBefore: h, gap: config.sessionGapMillis)
@@ -282,6 +286,7 @@ public final class FeatureEngine {
     /// samples, contents or searches. Whole minutes of largest event time go
     /// at once, so the set of users kept depends only on the events so far.
     func evictUsers() {
+        guard evictionEnabled else { return }
         let threshold = Saturating.sub(Saturating.add(horizon, 1), config.memorySpanMillis)
         let bucket = Self.evictionBucketMillis
         while let minute = evictionMinutes.first,

@@ -97,6 +97,23 @@ enum FT {
             }
         }
 
+        /// A short description of the first difference, nil when equal.
+        func difference(from other: Outputs) -> String? {
+            if let i = outcomes.indices.first(where: { $0 < other.outcomes.count && outcomes[$0] != other.outcomes[$0] }) {
+                return "outcome \(i): \(outcomes[i]) vs \(other.outcomes[i])"
+            }
+            if outcomes.count != other.outcomes.count { return "\(outcomes.count) outcomes vs \(other.outcomes.count)" }
+            if let i = windows.indices.first(where: { $0 < other.windows.count && windows[$0] != other.windows[$0] }) {
+                return "window \(i): \(windows[i]) vs \(other.windows[i])"
+            }
+            if windows.count != other.windows.count { return "\(windows.count) windows vs \(other.windows.count)" }
+            for (user, row) in online where other.online[user] != row {
+                return "online row of \(user): \(describe(row)) vs \(other.online[user].map(describe) ?? "none")"
+            }
+            if online.count != other.online.count { return "\(online.count) online rows vs \(other.online.count)" }
+            return nil
+        }
+
         mutating func drain(_ engine: FeatureEngine) {
             windows += engine.takeFinalWindows()
             for row in engine.takeChangedOnlineRows() { online[row.userId] = row }
