@@ -21,6 +21,13 @@ enum FeatureColumns {
     }
 }
 
+/// Per-category column positions, held by the calculator (no lazy-static check per read).
+struct CategoryColumns {
+    let starts = FeatureColumns.starts
+    let completes = FeatureColumns.completes
+    let affinity = FeatureColumns.searchAffinity
+}
+
 /// Count, mean and least-squares slope of one biometric signal over the trailing span.
 struct SignalStats: Equatable {
     var count = 0
@@ -58,6 +65,7 @@ struct FeatureCalculator {
     /// Seed-term vectors of the categories (nil: no seed term has a vector) and their norms.
     let categoryVectors: [[Double]?]
     let categoryNorms: [Double]
+    let columns = CategoryColumns()
 
     init(config: FeatureConfig, embeddings: TermEmbeddings) {
         self.config = config
@@ -83,60 +91,76 @@ struct FeatureCalculator {
     func row(
         _ user: UserState, asOf t: Int64, session: SessionCounts, lastEvent: String, updatedAt: Int64
     ) -> (row: FeatureRow, steps: SignalStats, heartRate: SignalStats) {
-        var values = [FeatureValue](repeating: .null, count: FeatureColumns.count)
+        var steps = SignalStats(), heartRate = SignalStats()
+        let values = [FeatureValue](unsafeUninitializedCapacity: FeatureColumns.count) { buffer, initialized in
+            buffer.initialize(repeating: .null)
+            initialized = buffer.count
+            (steps, heartRate) = fill(buffer, user, asOf: t, session: session, lastEvent: lastEvent)
+        }
+        return (FeatureRow(userId: user.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
+    }
 
+    /// Writes the row's values into `values` (all `.null` on entry).
+    @inline(__always)
+    private func fill(
+        _ values: UnsafeMutableBufferPointer<FeatureValue>, _ user: UserState, asOf t: Int64,
+        session: SessionCounts, lastEvent: String
+    ) -> (SignalStats, SignalStats) {
         values[FeatureColumns.sleepStarts] = .integer(session.starts)
         values[FeatureColumns.sleepBounces] = .integer(session.bounces)
         if session.starts > 0 {
             values[FeatureColumns.sleepBounceRate] = .real(Double(session.bounces) / Double(session.starts))
         }
 
-        searchFeatures(user, asOf: t, into: &values)
+        searchFeatures(user, asOf: t, into: values)
 
         let trailingBound = Saturating.sub(t, config.trailingMillis)
-        let hi = user.samples.end(atOrBefore: t)
-        let lo = user.samples.start(after: trailingBound, end: hi)
-        let steps = Self.stats(user.samples, lo, hi, t, \.steps)
-        let heartRate = Self.stats(user.samples, lo, hi, t, \.heartRate)
+        let samples = user.samples
+        let hi = samples.end(atOrBefore: t)
+        let lo = samples.start(after: trailingBound, end: hi)
+        let steps = Self.stats(samples, lo, hi, t, heartRate: false)
+        let heartRate = Self.stats(samples, lo, hi, t, heartRate: true)
         if steps.count > 0 { values[FeatureColumns.stepsMean] = .real(steps.mean) }
         if let s = steps.slope { values[FeatureColumns.stepsSlope] = .real(s) }
         if heartRate.count > 0 { values[FeatureColumns.heartRateMean] = .real(heartRate.mean) }
         if let s = heartRate.slope { values[FeatureColumns.heartRateSlope] = .real(s) }
 
-        var starts = (0, 0, 0, 0, 0)
-        var completes = (0, 0, 0, 0, 0)
-        let chi = user.contents.end(atOrBefore: t)
-        let clo = user.contents.start(after: trailingBound, end: chi)
+        var starts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+        var completes: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+        let contents = user.contents
+        let chi = contents.end(atOrBefore: t)
+        let clo = contents.start(after: trailingBound, end: chi)
         withUnsafeMutableBytes(of: &starts) { s in
             withUnsafeMutableBytes(of: &completes) { c in
-                let sp = s.bindMemory(to: Int.self), cp = c.bindMemory(to: Int.self)
+                let sp = s.bindMemory(to: Int64.self), cp = c.bindMemory(to: Int64.self)
                 for i in clo..<chi {
-                    let mark = user.contents[i]
+                    let mark = contents[i]
                     if mark.isComplete { cp[Int(mark.category)] += 1 } else { sp[Int(mark.category)] += 1 }
                 }
                 for k in 0..<5 {
-                    values[FeatureColumns.starts[k]] = .integer(Int64(sp[k]))
-                    values[FeatureColumns.completes[k]] = .integer(Int64(cp[k]))
+                    values[columns.starts[k]] = .integer(sp[k])
+                    values[columns.completes[k]] = .integer(cp[k])
                 }
             }
         }
 
         values[FeatureColumns.lastEvent] = .text(lastEvent)
         values[FeatureColumns.lastEventTs] = .integer(t)
-        return (FeatureRow(userId: user.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
+        return (steps, heartRate)
     }
 
     /// Mean and OLS slope per minute of one signal over samples lo..<hi,
     /// against time in minutes relative to `t` (two passes, centred).
     @inline(__always)
     static func stats(_ samples: [BiometricSample], _ lo: Int, _ hi: Int, _ t: Int64,
-                      _ value: KeyPath<BiometricSample, Double>) -> SignalStats {
+                      heartRate: Bool) -> SignalStats {
+        @inline(__always) func value(_ i: Int) -> Double { heartRate ? samples[i].heartRate : samples[i].steps }
         var n = 0
         var sumX = 0.0, sumY = 0.0
         var firstTime = Int64.min
         var oneInstant = true
         for i in lo..<hi {
-            let y = samples[i][keyPath: value]
+            let y = value(i)
             if y.isNaN { continue }
             let time = samples[i].time
             if firstTime == .min { firstTime = time } else if time != firstTime { oneInstant = false }
@@ -149,7 +173,7 @@ struct FeatureCalculator {
         guard n >= 2, !oneInstant else { return SignalStats(count: n, mean: meanY, slope: nil) }
         var sxy = 0.0, sxx = 0.0
         for i in lo..<hi {
-            let y = samples[i][keyPath: value]
+            let y = value(i)
             if y.isNaN { continue }
             let dx = Double(samples[i].time - t) / 60_000 - meanX
             sxy += dx * (y - meanY)
@@ -160,17 +184,19 @@ struct FeatureCalculator {
 
     /// `search_embedding` and the affinities from the searches in (t - memory, t].
     @inline(__always)
-    func searchFeatures(_ user: UserState, asOf t: Int64, into values: inout [FeatureValue]) {
-        let hi = user.searches.end(atOrBefore: t)
-        let lo = user.searches.start(after: Saturating.sub(t, config.searchMemoryMillis), end: hi)
+    func searchFeatures(_ user: UserState, asOf t: Int64, into values: UnsafeMutableBufferPointer<FeatureValue>) {
+        let searches = user.searches
+        guard !searches.isEmpty else { return }
+        let hi = searches.end(atOrBefore: t)
+        let lo = searches.start(after: Saturating.sub(t, config.searchMemoryMillis), end: hi)
         guard lo < hi else { return }
-        let cache = user.embeddingCache
-        if !(cache.valid && cache.lo == lo && cache.hi == hi) {
-            user.embeddingCache = embedding(user.searches, lo, hi)
+        if !(user.embeddingCache.valid && user.embeddingCache.lo == lo && user.embeddingCache.hi == hi) {
+            user.embeddingCache = embedding(searches, lo, hi)
         }
-        values[FeatureColumns.searchEmbedding] = user.embeddingCache.embedding
-        for k in 0..<FeatureColumns.searchAffinity.count {
-            values[FeatureColumns.searchAffinity[k]] = user.embeddingCache.affinities[k]
+        let cache = user.embeddingCache
+        values[FeatureColumns.searchEmbedding] = cache.embedding
+        for k in 0..<cache.affinities.count {
+            values[columns.affinity[k]] = cache.affinities[k]
         }
     }
 

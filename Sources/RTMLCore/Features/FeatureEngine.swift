@@ -1,3 +1,5 @@
+import Foundation
+
 /// The in-memory heart of `rtml featurize`: event-time windows, watermark,
 /// sessions and the built-in features, one event at a time.
 ///
@@ -316,17 +318,30 @@ public final class FeatureEngine {
         while let start = bucketStarts.first, Saturating.add(start, window) <= watermark {
             bucketStarts.removeFirst()
             let entries = windowBuckets.removeValue(forKey: start) ?? []
+            // Sort plain keys (the first 8 bytes of the user id as an
+            // integer, then the entry's position); whole strings are compared
+            // only on a tie.
+            var order = entries.indices.map { (prefix: entries[$0].user.sortPrefix, index: Int32($0)) }
+            order.sort { l, r in
+                if l.prefix != r.prefix { return l.prefix < r.prefix }
+                let a = entries[Int(l.index)], b = entries[Int(r.index)]
+                if a.user !== b.user {
+                    let c = Self.compareBytes(a.user.userId, b.user.userId)
+                    if c != 0 { return c < 0 }
+                }
+                return Self.compareBytes(eventNames[Int(a.event)], eventNames[Int(b.event)]) < 0
+            }
             var batch: [WindowCount] = []
             batch.reserveCapacity(entries.count)
-            for (user, event) in entries {
+            let end = Saturating.add(start, window)
+            for key in order {
+                let (user, event) = entries[Int(key.index)]
                 guard let i = user.windowIndex(event: event, start: start) else { continue }
                 let count = user.windows[i].count
                 user.windows.remove(at: i)
                 batch.append(WindowCount(
-                    userId: user.userId, event: eventNames[Int(event)], windowStart: start,
-                    windowEnd: Saturating.add(start, window), count: count))
+                    userId: user.userId, event: eventNames[Int(event)], windowStart: start, windowEnd: end, count: count))
             }
-            batch.sort { Self.precedes($0.userId, $0.event, $1.userId, $1.event) }
             openWindowCount -= batch.count
             finalisedWindowCount += Int64(batch.count)
             for w in batch { finalisedWindowKeys.append((w.userId, w.event, w.windowStart)) }
@@ -337,8 +352,24 @@ public final class FeatureEngine {
     /// Byte order of UTF-8 (what SQLite's BINARY collation does), user first.
     @inline(__always)
     static func precedes(_ u1: String, _ e1: String, _ u2: String, _ e2: String) -> Bool {
-        if u1 != u2 { return u1.utf8.lexicographicallyPrecedes(u2.utf8) }
-        return e1.utf8.lexicographicallyPrecedes(e2.utf8)
+        let c = compareBytes(u1, u2)
+        return c != 0 ? c < 0 : compareBytes(e1, e2) < 0
+    }
+
+    /// memcmp order of the UTF-8 bytes, shorter first on a common prefix.
+    @inline(__always)
+    static func compareBytes(_ a: String, _ b: String) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                if n > 0 {
+                    let c = memcmp(pa.baseAddress!, pb.baseAddress!, n)
+                    if c != 0 { return Int(c) }
+                }
+                return pa.count - pb.count
+            }
+        }
     }
 
     /// End of input (`--flush-at-end`): the watermark moves past everything,
@@ -359,36 +390,46 @@ public final class FeatureEngine {
         return finalWindows
     }
 
-    /// Users whose online row changed since the last call, with that row, by user id.
+    /// Users whose online row changed since the last call, with that row, in
+    /// the order they first changed.
     public func takeChangedOnlineRows() -> [FeatureRow] {
-        var latest: [String: FeatureRow] = [:]
-        for user in changedOnline {
+        var rows: [FeatureRow] = []
+        rows.reserveCapacity(changedOnline.count)
+        // A user dropped and seen again is two objects: the newer row wins.
+        var emitted = Set<String>(minimumCapacity: changedOnline.count)
+        for user in changedOnline.reversed() {
             user.onlineChanged = false
-            if let row = user.onlineRow { latest[user.userId] = row }
+            if let row = user.onlineRow, emitted.insert(user.userId).inserted { rows.append(row) }
         }
         changedOnline.removeAll(keepingCapacity: true)
-        return latest.values.sorted { $0.userId.utf8.lexicographicallyPrecedes($1.userId.utf8) }
+        rows.reverse()
+        return rows
     }
 
     /// Users whose state changed since the last call, with their encoded
     /// state, or nil for users dropped from memory (delete their checkpoint).
+    /// Each user appears once.
     public func takeDirtyUserStates() -> [(userId: String, state: [UInt8]?)] {
-        var result: [String: [UInt8]?] = [:]
-        for id in evictedIds { result[id] = .some(nil) }
+        var result: [(userId: String, state: [UInt8]?)] = []
+        result.reserveCapacity(dirtyUsers.count + evictedIds.count)
+        var dropped = Set<String>()
+        for id in evictedIds where users[id] == nil && dropped.insert(id).inserted {
+            result.append((id, nil))
+        }
         for user in dirtyUsers {
             user.isDirty = false
-            if user.isLive { result[user.userId] = .some(encodeUserState(user)) }
+            if user.isLive { result.append((user.userId, encodeUserState(user))) }
         }
         evictedIds.removeAll(keepingCapacity: true)
         dirtyUsers.removeAll(keepingCapacity: true)
-        return result.map { (userId: $0.key, state: $0.value) }
-            .sorted { $0.userId.utf8.lexicographicallyPrecedes($1.userId.utf8) }
+        return result
     }
 
     /// Open windows added, changed or finalised since the last call: the new
-    /// count, or nil when finalised (delete its checkpoint row).
+    /// count, or nil when finalised (delete its checkpoint row). Each window appears once.
     public func takeDirtyWindows() -> [(userId: String, event: String, windowStart: Int64, count: Int64?)] {
         var result: [(userId: String, event: String, windowStart: Int64, count: Int64?)] = []
+        result.reserveCapacity(dirtyWindowRefs.count + finalisedWindowKeys.count)
         for (user, event, start) in dirtyWindowRefs {
             guard let i = user.windowIndex(event: event, start: start), user.windows[i].dirty else { continue }
             user.windows[i].dirty = false
@@ -399,11 +440,6 @@ public final class FeatureEngine {
         }
         dirtyWindowRefs.removeAll(keepingCapacity: true)
         finalisedWindowKeys.removeAll(keepingCapacity: true)
-        return result.sorted {
-            if $0.userId != $1.userId || $0.event != $1.event {
-                return Self.precedes($0.userId, $0.event, $1.userId, $1.event)
-            }
-            return $0.windowStart < $1.windowStart
-        }
+        return result
     }
 }

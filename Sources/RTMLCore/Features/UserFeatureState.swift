@@ -130,8 +130,20 @@ final class UserState {
     var evictionBucket: Int64 = .min
     var embeddingCache = EmbeddingCache()
 
+    /// The first 8 bytes of the user id, big-endian (zero-padded): sorting
+    /// by it agrees with byte order of the ids, and rarely ties.
+    let sortPrefix: UInt64
+
     init(userId: String) {
         self.userId = userId
+        var prefix: UInt64 = 0
+        var n = 0
+        for byte in userId.utf8 {
+            guard n < 8 else { break }
+            prefix |= UInt64(byte) << (56 - 8 * UInt64(n))
+            n += 1
+        }
+        sortPrefix = prefix
     }
 
     /// Session counts as of the timeline entry at `index`: walk back while
