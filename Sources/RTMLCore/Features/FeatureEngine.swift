@@ -256,17 +256,28 @@ public final class FeatureEngine {
     /// older than the trailing span before it, searches older than the memory.
     func prune(_ user: UserState) {
         guard pruningEnabled else { return }
+        // Forget in chunks of a minute rather than an item per event: less
+        // copying, the same outputs (nothing dropped can be read again).
         let h = horizon
-        if let first = user.timeline.first, first.time <= h {
+        let slack = Self.pruneSlackMillis
+        if let first = user.timeline.first, first.time <= Saturating.sub(h, slack) {
             user.foldTimeline(atOrBefore: h, gap: config.sessionGapMillis)
         }
         let trailingCut = Saturating.sub(h, config.trailingMillis)
-        user.samples.removeAtOrBefore(trailingCut)
-        user.contents.removeAtOrBefore(trailingCut)
-        if user.searches.removeAtOrBefore(Saturating.sub(h, config.searchMemoryMillis)) {
+        if let first = user.samples.first, first.time <= Saturating.sub(trailingCut, slack) {
+            user.samples.removeAtOrBefore(trailingCut)
+        }
+        if let first = user.contents.first, first.time <= Saturating.sub(trailingCut, slack) {
+            user.contents.removeAtOrBefore(trailingCut)
+        }
+        let searchCut = Saturating.sub(h, config.searchMemoryMillis)
+        if let first = user.searches.first, first.time <= Saturating.sub(searchCut, slack) {
+            user.searches.removeAtOrBefore(searchCut)
             user.embeddingCache.valid = false
         }
     }
+
+    static let pruneSlackMillis: Int64 = 60_000
 
     @inline(__always)
     func moveEvictionBucket(_ user: UserState) {
@@ -321,6 +332,7 @@ public final class FeatureEngine {
             // Sort plain keys (the first 8 bytes of the user id as an
             // integer, then the entry's position); whole strings are compared
             // only on a tie.
+            let names = eventNames
             var order = entries.indices.map { (prefix: entries[$0].user.sortPrefix, index: Int32($0)) }
             order.sort { l, r in
                 if l.prefix != r.prefix { return l.prefix < r.prefix }
@@ -329,7 +341,7 @@ public final class FeatureEngine {
                     let c = Self.compareBytes(a.user.userId, b.user.userId)
                     if c != 0 { return c < 0 }
                 }
-                return Self.compareBytes(eventNames[Int(a.event)], eventNames[Int(b.event)]) < 0
+                return Self.compareBytes(names[Int(a.event)], names[Int(b.event)]) < 0
             }
             var batch: [WindowCount] = []
             batch.reserveCapacity(entries.count)

@@ -150,6 +150,7 @@ final class UserState {
     /// consecutive events are closer than the gap, then into the folded base.
     func sessionCounts(through index: Int, gap: Int64) -> SessionCounts {
         var counts = SessionCounts()
+        let timeline = self.timeline
         guard index >= 0 else {
             if hasBase { counts = baseCounts }
             return counts
@@ -183,6 +184,8 @@ final class UserState {
 
     @inline(__always)
     func windowIndex(event: Int32, start: Int64) -> Int? {
+        // A local copy: one exclusivity check instead of one per element.
+        let windows = self.windows
         for i in windows.indices where windows[i].start == start && windows[i].event == event { return i }
         return nil
     }
