@@ -1,0 +1,158 @@
+/// Checkpointing: the driver stores these bytes in the same SQLite
+/// transaction as the features of a micro-batch, and `restore` rebuilds an
+/// engine that behaves exactly like the one that wrote them.
+///
+/// Encodings are internal: a leading format-version byte, little-endian
+/// integers, exact Double/Float bit patterns.
+extension FeatureEngine {
+    static let globalStateVersion: UInt8 = 1
+    static let userStateVersion: UInt8 = 1
+
+    /// Engine-wide scalars: settings fingerprint, watermark, max event time, counters.
+    public func encodeGlobalState() -> [UInt8] {
+        var w = StateWriter(version: Self.globalStateVersion)
+        w.i64(Int64(bitPattern: settingsFingerprint.high))
+        w.i64(Int64(bitPattern: settingsFingerprint.low))
+        w.i64(watermark)
+        w.i64(maxEventTime)
+        w.i64(acceptedCount)
+        w.i64(lateCount)
+        w.i64(finalisedWindowCount)
+        w.i64(evictedUserCount)
+        return w.bytes
+    }
+
+    /// The config and term vectors the state was computed with: a checkpoint
+    /// is only resumed with the same ones.
+    var settingsFingerprint: Hash128 {
+        var w = StateWriter(version: 0)
+        for v in [config.windowMillis, config.slideMillis, windowing.offsetMillis, config.watermarkDelayMillis,
+                  config.sessionGapMillis, config.bounceThresholdMillis, config.searchMemoryMillis,
+                  config.trailingMillis, Int64(embeddings.dimensions)] {
+            w.i64(v)
+        }
+        w.i64(Int64(bitPattern: embeddings.fingerprint.high))
+        w.i64(Int64(bitPattern: embeddings.fingerprint.low))
+        return w.bytes.withUnsafeBytes { Hash128($0) }
+    }
+
+    func encodeUserState(_ user: UserState) -> [UInt8] {
+        var w = StateWriter(version: Self.userStateVersion)
+        w.i64(user.maxTime)
+        w.string(user.lastEvent)
+        w.u8(user.hasBase ? 1 : 0)
+        w.i64(user.baseLast)
+        w.i64(user.baseCounts.starts)
+        w.i64(user.baseCounts.bounces)
+        w.u32(user.timeline.count)
+        for e in user.timeline {
+            w.i64(e.time)
+            w.u8(e.flags)
+        }
+        w.u32(user.samples.count)
+        for s in user.samples {
+            w.i64(s.time)
+            w.f64(s.steps)
+            w.f64(s.heartRate)
+            w.u8(s.trend)
+        }
+        w.u32(user.contents.count)
+        for c in user.contents {
+            w.i64(c.time)
+            w.u8(c.category)
+            w.u8(c.isComplete ? 1 : 0)
+        }
+        w.u32(user.searches.count)
+        for s in user.searches {
+            w.i64(s.time)
+            w.u32(s.vector.count)
+            for x in s.vector { w.f32(x) }
+        }
+        return w.bytes
+    }
+
+    static func decodeUserState(_ userId: String, _ bytes: [UInt8], dimensions: Int) throws -> UserState {
+        var r = try StateReader(bytes, what: "user \"\(userId)\"", version: userStateVersion)
+        let user = UserState(userId: userId)
+        user.maxTime = try r.i64()
+        user.lastEvent = try r.string()
+        user.hasBase = try r.u8() != 0
+        user.baseLast = try r.i64()
+        user.baseCounts = SessionCounts(starts: try r.i64(), bounces: try r.i64())
+        for _ in 0..<(try r.count(itemSize: 9)) {
+            user.timeline.append(TimelineEntry(time: try r.i64(), flags: try r.u8()))
+        }
+        for _ in 0..<(try r.count(itemSize: 25)) {
+            user.samples.append(BiometricSample(time: try r.i64(), steps: try r.f64(), heartRate: try r.f64(), trend: try r.u8()))
+        }
+        for _ in 0..<(try r.count(itemSize: 10)) {
+            let time = try r.i64()
+            let category = try r.u8()
+            guard Int(category) < ContentCategory.allCases.count else { throw r.corrupt("category \(category)") }
+            user.contents.append(ContentMark(time: time, category: category, isComplete: try r.u8() != 0))
+        }
+        for _ in 0..<(try r.count(itemSize: 12)) {
+            let time = try r.i64()
+            let n = try r.count(itemSize: 4)
+            guard n == dimensions else { throw r.corrupt("a search vector of \(n) dimensions, expected \(dimensions)") }
+            var vector: [Float] = []
+            vector.reserveCapacity(n)
+            for _ in 0..<n { vector.append(try r.f32()) }
+            user.searches.append(SearchMark(time: time, vector: vector))
+        }
+        try r.finish()
+        return user
+    }
+
+    /// Rebuilds an engine from `encodeGlobalState`, the latest state of every
+    /// user `takeDirtyUserStates` reported (without the dropped ones) and
+    /// every open window `takeDirtyWindows` reported (without the finalised ones).
+    public static func restore(
+        config: FeatureConfig, embeddings: TermEmbeddings, global: [UInt8], users: [(String, [UInt8])],
+        windows: [(userId: String, event: String, windowStart: Int64, count: Int64)]
+    ) throws -> FeatureEngine {
+        if let problem = config.problem { throw RTMLError.usage(problem) }
+        let engine = FeatureEngine(config: config, embeddings: embeddings)
+        var r = try StateReader(global, what: "featurize", version: globalStateVersion)
+        let fingerprint = Hash128(high: UInt64(bitPattern: try r.i64()), low: UInt64(bitPattern: try r.i64()))
+        guard fingerprint == engine.settingsFingerprint else {
+            throw RTMLError(
+                "the checkpoint was made with other feature settings or term vectors (--window, --slide, "
+                    + "--window-offset, --watermark, --session-gap, --bounce-threshold, --search-memory, --embeddings); "
+                    + "run with the same ones or start a new store")
+        }
+        engine.watermark = try r.i64()
+        engine.maxEventTime = try r.i64()
+        engine.acceptedCount = try r.i64()
+        engine.lateCount = try r.i64()
+        engine.finalisedWindowCount = try r.i64()
+        engine.evictedUserCount = try r.i64()
+        try r.finish()
+
+        for (userId, bytes) in users {
+            let user = try decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
+            user.session = user.sessionCounts(through: user.timeline.count - 1, gap: config.sessionGapMillis)
+            guard engine.users[userId] == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
+            engine.users[userId] = user
+            if user.maxTime != .min { engine.moveEvictionBucket(user) }
+        }
+        for w in windows {
+            guard let user = engine.users[w.userId] else {
+                throw RTMLError("checkpoint has an open window of user \"\(w.userId)\" but no state for that user")
+            }
+            guard w.count > 0, Saturating.add(w.windowStart, config.windowMillis) > engine.watermark,
+                  engine.windowing.latestStart(w.windowStart) == w.windowStart
+            else {
+                throw RTMLError("checkpoint has an impossible open window (\(w.userId), \(w.event), start \(w.windowStart), count \(w.count))")
+            }
+            let event = KnownEvent(rawValue: w.event).map { Int32($0.index) } ?? engine.intern(w.event)
+            guard user.windowIndex(event: event, start: w.windowStart) == nil else {
+                throw RTMLError("checkpoint has the window (\(w.userId), \(w.event), start \(w.windowStart)) twice")
+            }
+            user.windows.append(OpenWindow(event: event, start: w.windowStart, count: w.count, dirty: false))
+            engine.openWindowCount += 1
+            engine.addToBucket(user, event, w.windowStart)
+        }
+        return engine
+    }
+}
