@@ -1,0 +1,443 @@
+import GRDB
+
+#if _endian(big)
+#error("the store writes vectors as the host's float32 bytes, which must be little-endian")
+#endif
+
+/// Where a user's latest history row finds one vector column's value.
+struct VectorRef: Equatable {
+    /// The history row holding the vector; nil when the value is NULL.
+    var row: Int64?
+    /// Hash128 of the vector's bytes, to see whether the next one differs.
+    var hash: Hash128?
+}
+
+/// The write path's prepared statements, made once per connection.
+final class WriteStatements {
+    let upsertFeatures, insertHistory, insertWindow, insertEvent: RawStatement
+    let insertSequenceId, insertItemId: RawStatement
+    let upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState: RawStatement
+    let upsertPrediction: RawStatement
+    let lastHistoryPointers: RawStatement
+    let vectorAtRow: [RawStatement]
+
+    init(_ db: Database, path: String) throws {
+        guard let c = db.sqliteConnection else { throw RTMLError("\(path): the store is closed") }
+        func make(_ sql: String, _ table: String) throws -> RawStatement {
+            try RawStatement(connection: c, sql: sql, path: path, table: table)
+        }
+        upsertFeatures = try make(StoreSchema.upsertFeaturesSQL, "features")
+        insertHistory = try make(StoreSchema.insertHistorySQL, "feature_history")
+        insertWindow = try make(StoreSchema.insertWindowSQL, "user_windows")
+        insertEvent = try make(StoreSchema.insertEventSQL, "events")
+        insertSequenceId = try make(StoreSchema.insertSequenceIdSQL, "sequence_ids")
+        insertItemId = try make(StoreSchema.insertItemIdSQL, "item_ids")
+        upsertCheckpoint = try make(StoreSchema.upsertCheckpointSQL, "checkpoint")
+        upsertUserState = try make(StoreSchema.upsertUserStateSQL, "state_users")
+        deleteUserState = try make(StoreSchema.deleteUserStateSQL, "state_users")
+        upsertWindowState = try make(StoreSchema.upsertWindowStateSQL, "state_windows")
+        deleteWindowState = try make(StoreSchema.deleteWindowStateSQL, "state_windows")
+        upsertPrediction = try make(StoreSchema.upsertPredictionSQL, "predictions")
+        lastHistoryPointers = try make(StoreSchema.lastHistoryPointersSQL, "feature_history")
+        vectorAtRow = try StoreSchema.vectorColumnIndices.map { try make(StoreSchema.vectorAtRowSQL($0), "feature_history") }
+    }
+
+    func finalizeAll() {
+        for s in [upsertFeatures, insertHistory, insertWindow, insertEvent, insertSequenceId, insertItemId,
+                  upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState,
+                  upsertPrediction, lastHistoryPointers] + vectorAtRow {
+            s.finalize()
+        }
+    }
+}
+
+extension FeatureStore {
+    /// Runs one micro-batch: everything written through the batch commits
+    /// together, or — when `body` throws or the commit fails — nothing does,
+    /// and the ids assigned inside are forgotten so the next attempt
+    /// assigns them again. The error `body` threw is rethrown as it is.
+    ///
+    /// The transaction is IMMEDIATE: it takes the write lock at the start
+    /// (waiting up to the busy timeout for another writer), so it never
+    /// fails half-way for a lock.
+    public func transaction(_ body: (Batch) throws -> Void) throws {
+        try guardUsable()
+        try guardWritable()
+        isInTransaction = true
+        userIds.beginTransaction()
+        itemIds.beginTransaction()
+        let fingerprintAtBegin = fingerprint
+        let dirtyAtBegin = fingerprintDirty
+        let idsLoadedAtBegin = idsLoaded
+        var bodyError: Error?
+        do {
+            try queue.writeWithoutTransaction { db in
+                if statements == nil { statements = try WriteStatements(db, path: path) }
+                let batch = Batch(store: self, db: db, statements: statements!)
+                defer { batch.isValid = false }
+                try db.inTransaction(.immediate) {
+                    do {
+                        try body(batch)
+                    } catch {
+                        bodyError = error
+                        throw error
+                    }
+                    if fingerprintDirty {
+                        try db.execute(
+                            sql: "INSERT INTO meta (key, value) VALUES ('sequence_map_fingerprint', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                            arguments: [fingerprint.hex])
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            isInTransaction = false
+            // Row ids and vector pointers of the rolled-back rows may be reused: reload them lazily.
+            vectorRefs.removeAll()
+            nextHistoryRowId = nil
+            if idsLoadedAtBegin {
+                userIds.rollback()
+                itemIds.rollback()
+                fingerprint = fingerprintAtBegin
+                fingerprintDirty = dirtyAtBegin
+            } else {
+                userIds = DenseIdMap()
+                itemIds = DenseIdMap()
+                fingerprint = SequenceMapFingerprint()
+                fingerprintDirty = false
+                idsLoaded = false
+            }
+            if let bodyError { throw bodyError }
+            throw StoreErrors.writing(path, error, table: nil, busyTimeout: busyTimeout)
+        }
+        isInTransaction = false
+        userIds.commit()
+        itemIds.commit()
+        if fingerprintDirty {
+            sequenceMapFingerprint = fingerprint.hex
+            fingerprintDirty = false
+        }
+    }
+
+    /// Loads both id maps (once per instance, inside a write transaction).
+    func loadIds(_ db: Database) throws {
+        guard !idsLoaded else { return }
+        var users = DenseIdMap()
+        var items = DenseIdMap()
+        var print = SequenceMapFingerprint()
+        let userRows = try Row.fetchCursor(db, sql: "SELECT user_id, seq_id FROM sequence_ids")
+        while let row = try userRows.next() {
+            let key: String = row[0], id: Int64 = row[1]
+            users.load(key, id)
+            print.add(kind: .user, key: key, seqId: id)
+        }
+        let itemRows = try Row.fetchCursor(db, sql: "SELECT content_id, seq_id FROM item_ids")
+        while let row = try itemRows.next() {
+            let key: String = row[0], id: Int64 = row[1]
+            items.load(key, id)
+            print.add(kind: .item, key: key, seqId: id)
+        }
+        users.beginTransaction()
+        items.beginTransaction()
+        userIds = users
+        itemIds = items
+        fingerprint = print
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sequence_map_fingerprint'")
+        // A mapping edited by hand (or by an older writer) gets its fingerprint corrected at this commit.
+        fingerprintDirty = stored != print.hex
+        idsLoaded = true
+    }
+
+    /// The writes of one micro-batch. Valid only inside the
+    /// ``FeatureStore/transaction(_:)`` call that made it.
+    public final class Batch {
+        unowned let store: FeatureStore
+        let db: Database
+        let s: WriteStatements
+        var isValid = true
+
+        init(store: FeatureStore, db: Database, statements: WriteStatements) {
+            self.store = store
+            self.db = db
+            self.s = statements
+        }
+
+        @inline(__always) private func check() throws {
+            guard isValid else { throw RTMLError("\(store.path): a batch was used after its transaction ended") }
+        }
+
+        /// Writes the user's online row, unless the stored one has a newer
+        /// `event_ts` (an equal one is replaced).
+        public func upsertFeatures(_ row: FeatureRow) throws {
+            try check()
+            let st = s.upsertFeatures
+            let columns = StoreSchema.featureColumns
+            try checkWidth(row)
+            st.bind(1, row.userId)
+            var index: Int32 = 2
+            for k in 0..<columns.count {
+                try bindValue(st, index, row.values[k], k, row)
+                index += 1
+            }
+            st.bind(index, row.eventTs)
+            st.bind(index + 1, row.updatedAt)
+            try st.run()
+        }
+
+        /// Appends a row to `feature_history`. Each vector column is stored
+        /// only when it differs from the user's previous history row (by
+        /// insertion order); its `<name>_row` column points at the row that
+        /// holds the value (NULL when the value is NULL).
+        public func insertHistory(_ row: FeatureRow) throws {
+            try check()
+            try checkWidth(row)
+            let st = s.insertHistory
+            let columns = StoreSchema.featureColumns
+            let rowId = try nextRowId()
+            let previous = try vectorRefs(forUser: row.userId)
+            var current = previous
+            st.bind(1, rowId)
+            st.bind(2, row.userId)
+            var index: Int32 = 3
+            var vectorSlot = 0
+            for k in 0..<columns.count {
+                if columns[k].type == .vector {
+                    switch row.values[k] {
+                    case .null:
+                        st.bindNull(index)
+                        st.bindNull(index + 1)
+                        current[vectorSlot] = VectorRef(row: nil, hash: nil)
+                    case .vector(let v):
+                        let hash = v.withUnsafeBytes { Hash128($0) }
+                        if let prior = previous[vectorSlot].row, previous[vectorSlot].hash == hash {
+                            st.bindNull(index)
+                            st.bind(index + 1, prior)
+                        } else {
+                            v.withUnsafeBytes { st.bind(index, bytes: $0) }
+                            st.bind(index + 1, rowId)
+                            current[vectorSlot] = VectorRef(row: rowId, hash: hash)
+                        }
+                    default:
+                        try bindValue(st, index, row.values[k], k, row)  // throws the type error
+                    }
+                    index += 2
+                    vectorSlot += 1
+                } else {
+                    try bindValue(st, index, row.values[k], k, row)
+                    index += 1
+                }
+            }
+            st.bind(index, row.eventTs)
+            st.bind(index + 1, row.updatedAt)
+            try st.run()
+            store.nextHistoryRowId = rowId + 1
+            store.vectorRefs[row.userId] = current
+        }
+
+        /// Appends a finalised window to `user_windows` (a window already there is an error).
+        public func insertWindow(_ window: WindowCount) throws {
+            try check()
+            let st = s.insertWindow
+            st.bind(1, window.userId)
+            st.bind(2, window.event)
+            st.bind(3, window.windowStart)
+            st.bind(4, window.windowEnd)
+            st.bind(5, window.count)
+            try st.run()
+        }
+
+        /// Appends an accepted event to `events`.
+        public func insertEvent(_ e: StoredEvent) throws {
+            try check()
+            let st = s.insertEvent
+            st.bind(1, e.userId)
+            st.bind(2, e.event)
+            st.bind(3, e.eventTs)
+            st.bind(4, e.receivedAt)
+            st.bind(5, e.messageId)
+            st.bind(6, e.contentId)
+            st.bind(7, e.category)
+            st.bind(8, e.durationSec)
+            st.bind(9, e.positionSec)
+            st.bind(10, e.rating)
+            try st.run()
+        }
+
+        /// The user's dense sequence id, assigning the next one when the user is new.
+        public func sequenceId(forUser userId: String) throws -> Int64 {
+            try check()
+            try store.loadIds(db)
+            if let id = store.userIds[userId] { return id }
+            let id = store.userIds.next
+            let st = s.insertSequenceId
+            st.bind(1, userId)
+            st.bind(2, id)
+            try st.run()
+            _ = store.userIds.assign(userId)
+            store.fingerprint.add(kind: .user, key: userId, seqId: id)
+            store.fingerprintDirty = true
+            return id
+        }
+
+        /// The content's dense item id, assigning the next one when the content is new.
+        public func itemId(forContent contentId: String) throws -> Int64 {
+            try check()
+            try store.loadIds(db)
+            if let id = store.itemIds[contentId] { return id }
+            let id = store.itemIds.next
+            let st = s.insertItemId
+            st.bind(1, contentId)
+            st.bind(2, id)
+            try st.run()
+            _ = store.itemIds.assign(contentId)
+            store.fingerprint.add(kind: .item, key: contentId, seqId: id)
+            store.fingerprintDirty = true
+            return id
+        }
+
+        public func setCheckpoint(_ key: String, _ value: [UInt8]) throws {
+            try check()
+            let st = s.upsertCheckpoint
+            st.bind(1, key)
+            value.withUnsafeBytes { st.bind(2, bytes: $0) }
+            try st.run()
+        }
+
+        /// Stores a user's engine state; nil deletes it.
+        public func putUserState(_ userId: String, _ state: [UInt8]?) throws {
+            try check()
+            if let state {
+                let st = s.upsertUserState
+                st.bind(1, userId)
+                state.withUnsafeBytes { st.bind(2, bytes: $0) }
+                try st.run()
+            } else {
+                let st = s.deleteUserState
+                st.bind(1, userId)
+                try st.run()
+            }
+        }
+
+        /// Stores an open window's count; nil deletes it.
+        public func putWindowState(userId: String, event: String, windowStart: Int64, count: Int64?) throws {
+            try check()
+            if let count {
+                let st = s.upsertWindowState
+                st.bind(1, userId)
+                st.bind(2, event)
+                st.bind(3, windowStart)
+                st.bind(4, count)
+                try st.run()
+            } else {
+                let st = s.deleteWindowState
+                st.bind(1, userId)
+                st.bind(2, event)
+                st.bind(3, windowStart)
+                try st.run()
+            }
+        }
+
+        /// Writes a prediction unless the stored one for the user and model is newer.
+        public func upsertPrediction(_ p: StoredPrediction) throws {
+            try check()
+            let st = s.upsertPrediction
+            st.bind(1, p.userId)
+            st.bind(2, p.model)
+            st.bind(3, p.version)
+            st.bind(4, p.jobId)
+            st.bind(5, p.itemsJSON)
+            st.bind(6, Int64(p.coldStart ? 1 : 0))
+            if let t = p.eventTime { st.bind(7, t) } else { st.bindNull(7) }
+            st.bind(8, p.predictedAt)
+            try st.run()
+        }
+
+        /// Sets a meta key inside this micro-batch (e.g. the feature config).
+        public func setMeta(_ key: String, _ value: String) throws {
+            try check()
+            if ["schema_version", "store_id", "sequence_map_fingerprint", "color"].contains(key) {
+                throw RTMLError("\(store.path): meta key '\(key)' is kept by the store and cannot be set")
+            }
+            do {
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    arguments: [key, value])
+            } catch {
+                throw StoreErrors.writing(store.path, error, table: "meta", busyTimeout: store.busyTimeout)
+            }
+        }
+
+        // MARK: Helpers
+
+        @inline(__always) private func checkWidth(_ row: FeatureRow) throws {
+            if row.values.count != StoreSchema.featureColumns.count {
+                throw RTMLError(
+                    "\(store.path): feature row for user '\(row.userId)' has \(row.values.count) values, the schema has \(StoreSchema.featureColumns.count) columns")
+            }
+        }
+
+        @inline(__always) private func bindValue(
+            _ st: RawStatement, _ index: Int32, _ value: FeatureValue, _ k: Int, _ row: FeatureRow
+        ) throws {
+            let type = StoreSchema.featureColumns[k].type
+            switch (value, type) {
+            case (.null, _): st.bindNull(index)
+            case (.integer(let v), .integer): st.bind(index, v)
+            case (.integer(let v), .real): st.bind(index, Double(v))
+            case (.real(let v), .real): st.bind(index, v)
+            case (.text(let v), .text): st.bind(index, v)
+            case (.vector(let v), .vector): v.withUnsafeBytes { st.bind(index, bytes: $0) }
+            default:
+                throw RTMLError(
+                    "\(store.path): feature row for user '\(row.userId)': column \(StoreSchema.featureColumns[k].name) is \(type.rawValue), got \(value.kindName)")
+            }
+        }
+
+        private func nextRowId() throws -> Int64 {
+            if let next = store.nextHistoryRowId { return next }
+            let maxId = try Int64.fetchOne(db, sql: StoreSchema.maxHistoryRowIdSQL) ?? 0
+            store.nextHistoryRowId = maxId + 1
+            return maxId + 1
+        }
+
+        /// The user's vector pointers as of their latest history row, from
+        /// memory, or from the table the first time this instance sees the user.
+        private func vectorRefs(forUser userId: String) throws -> [VectorRef] {
+            if let refs = store.vectorRefs[userId] { return refs }
+            let slots = StoreSchema.vectorColumnIndices.count
+            var refs = Array(repeating: VectorRef(row: nil, hash: nil), count: slots)
+            guard slots > 0 else { return refs }
+            let last = s.lastHistoryPointers
+            last.bind(1, userId)
+            var pointers: [Int64?] = Array(repeating: nil, count: slots)
+            if try last.step() {
+                for k in 0..<slots where !last.columnIsNull(Int32(k)) {
+                    pointers[k] = last.columnInt64(Int32(k))
+                }
+            }
+            last.reset()
+            for k in 0..<slots {
+                guard let pointer = pointers[k] else { continue }
+                let at = s.vectorAtRow[k]
+                at.bind(1, pointer)
+                if try at.step(), !at.columnIsNull(0) {
+                    refs[k] = VectorRef(row: pointer, hash: Hash128(at.columnBytes(0)))
+                }
+                at.reset()
+            }
+            return refs
+        }
+    }
+}
+
+extension FeatureValue {
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .integer: "integer"
+        case .real: "real"
+        case .text: "text"
+        case .vector: "vector"
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import GRDBSQLite
+
+/// A prepared statement bound and stepped through the SQLite C API.
+///
+/// The per-event inserts (a history row of ~30 columns, an events row)
+/// are the store's hot path. GRDB's cached statements turn every argument
+/// into a `DatabaseValue` inside a `StatementArguments` array and validate
+/// the count on each call; binding directly is measurably faster
+/// (Benchmarks/store prints both). This is the only file that calls
+/// sqlite3 functions; everything else goes through GRDB.
+///
+/// Statements are prepared on the connection GRDB opened
+/// (`Database.sqliteConnection`), used only on that connection's queue, and
+/// finalised before GRDB closes it.
+final class RawStatement {
+    private var handle: OpaquePointer?
+    private let connection: OpaquePointer
+    /// For error messages: the file and the table the statement writes.
+    let path: String
+    let table: String
+
+    init(connection: OpaquePointer, sql: String, path: String, table: String) throws {
+        self.connection = connection
+        self.path = path
+        self.table = table
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else {
+            throw RawStatement.error(path: path, table: table, connection: connection, code: code)
+        }
+        handle = statement
+    }
+
+    deinit { finalize() }
+
+    func finalize() {
+        if let handle { sqlite3_finalize(handle) }
+        handle = nil
+    }
+
+    // Parameters are 1-based, as in SQLite.
+
+    @inline(__always) func bindNull(_ index: Int32) {
+        sqlite3_bind_null(handle, index)
+    }
+
+    @inline(__always) func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    @inline(__always) func bind(_ index: Int32, _ value: Double) {
+        sqlite3_bind_double(handle, index, value)
+    }
+
+    @inline(__always) func bind(_ index: Int32, _ value: String) {
+        var value = value
+        value.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                // An empty string must stay '' (not NULL): SQLite needs a non-null pointer for that.
+                if let base = chars.baseAddress {
+                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), RawStatement.transient)
+                } else {
+                    _ = sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
+                }
+            }
+        }
+    }
+
+    @inline(__always) func bind(_ index: Int32, _ value: String?) {
+        if let value { bind(index, value) } else { bindNull(index) }
+    }
+
+    @inline(__always) func bind(_ index: Int32, _ value: Double?) {
+        if let value { bind(index, value) } else { bindNull(index) }
+    }
+
+    /// A BLOB, never NULL: an empty buffer is stored as a zero-length blob.
+    @inline(__always) func bind(_ index: Int32, bytes: UnsafeRawBufferPointer) {
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            sqlite3_bind_blob(handle, index, base, Int32(bytes.count), RawStatement.transient)
+        } else {
+            sqlite3_bind_zeroblob(handle, index, 0)
+        }
+    }
+
+    /// Runs a statement that returns no rows, then resets it for the next use.
+    @inline(__always) func run() throws {
+        let code = sqlite3_step(handle)
+        if code != SQLITE_DONE {
+            let error = RawStatement.error(path: path, table: table, connection: connection, code: code)
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            throw error
+        }
+        sqlite3_reset(handle)
+    }
+
+    /// Steps a query once: true when it produced a row (read it with the
+    /// column accessors, then call `reset()`).
+    func step() throws -> Bool {
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW { return true }
+        if code == SQLITE_DONE { return false }
+        let error = RawStatement.error(path: path, table: table, connection: connection, code: code)
+        sqlite3_reset(handle)
+        throw error
+    }
+
+    func reset() { sqlite3_reset(handle) }
+
+    func columnIsNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
+    func columnInt64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    /// The column's bytes, valid until the next step or reset.
+    func columnBytes(_ index: Int32) -> UnsafeRawBufferPointer {
+        let base = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func error(path: String, table: String, connection: OpaquePointer, code: Int32) -> RTMLError {
+        let message = String(cString: sqlite3_errmsg(connection))
+        let primary = code & 0xFF
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            return RTMLError("\(path): store is locked by another connection while writing \(table)")
+        }
+        if primary == SQLITE_CONSTRAINT {
+            return RTMLError("\(path): \(table): \(message)")
+        }
+        return RTMLError("\(path): cannot write \(table): \(message)")
+    }
+}

@@ -1,0 +1,206 @@
+/// The SQL of the feature store: tables, indexes, the history view and the
+/// statements the hot path reuses. docs/store.md describes every part.
+///
+/// Built from `FeatureSchema.columns`, so adding a feature adds a column to
+/// `features` and `feature_history` without touching this file.
+enum StoreSchema {
+    /// The version this binary writes and the newest it can read.
+    static let version = 1
+
+    static let featureColumns = FeatureSchema.columns
+
+    /// Indices (into `featureColumns`) of the vector columns: in history each
+    /// is stored only when it changed, with a `<name>_row` pointer beside it.
+    static let vectorColumnIndices: [Int] = featureColumns.indices.filter { featureColumns[$0].type == .vector }
+
+    static func rowPointerName(_ vectorColumn: String) -> String { "\(vectorColumn)_row" }
+
+    static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    private static var featureColumnDefinitions: [String] {
+        featureColumns.map { "\(quoted($0.name)) \($0.type.rawValue)" }
+    }
+
+    /// `features` and `feature_history` column names between `user_id` and `event_ts`.
+    static var historyFeatureColumnNames: [String] {
+        var names: [String] = []
+        for column in featureColumns {
+            names.append(column.name)
+            if column.type == .vector { names.append(rowPointerName(column.name)) }
+        }
+        return names
+    }
+
+    static var createStatements: [String] {
+        var sql: [String] = []
+        sql.append("CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+
+        sql.append("""
+            CREATE TABLE features (
+              user_id TEXT PRIMARY KEY NOT NULL,
+              \(featureColumnDefinitions.joined(separator: ",\n  ")),
+              event_ts INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
+            )
+            """)
+
+        var historyColumns: [String] = []
+        for column in featureColumns {
+            historyColumns.append("\(quoted(column.name)) \(column.type.rawValue)")
+            if column.type == .vector {
+                historyColumns.append("\(quoted(rowPointerName(column.name))) INTEGER")
+            }
+        }
+        sql.append("""
+            CREATE TABLE feature_history (
+              row_id INTEGER PRIMARY KEY,
+              user_id TEXT NOT NULL,
+              \(historyColumns.joined(separator: ",\n  ")),
+              event_ts INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
+            )
+            """)
+        sql.append("CREATE INDEX feature_history_user_time ON feature_history(user_id, event_ts, row_id)")
+
+        // The view resolves each vector through its pointer: one self-join per vector column.
+        var selected: [String] = ["h.row_id", "h.user_id"]
+        var joins: [String] = []
+        for (k, column) in featureColumns.enumerated() {
+            if column.type == .vector {
+                let alias = "v\(k)"
+                selected.append("\(alias).\(quoted(column.name)) AS \(quoted(column.name))")
+                joins.append("LEFT JOIN feature_history \(alias) ON \(alias).row_id = h.\(quoted(rowPointerName(column.name)))")
+            } else {
+                selected.append("h.\(quoted(column.name))")
+            }
+        }
+        selected += ["h.event_ts", "h.updated_at"]
+        sql.append("""
+            CREATE VIEW feature_history_full AS
+            SELECT \(selected.joined(separator: ", "))
+            FROM feature_history h
+            \(joins.joined(separator: "\n"))
+            """)
+
+        sql.append("""
+            CREATE TABLE user_windows (
+              user_id TEXT NOT NULL,
+              event TEXT NOT NULL,
+              window_start INTEGER NOT NULL,
+              window_end INTEGER NOT NULL,
+              n INTEGER NOT NULL,
+              PRIMARY KEY (user_id, event, window_start)
+            ) WITHOUT ROWID
+            """)
+
+        sql.append("""
+            CREATE TABLE events (
+              row_id INTEGER PRIMARY KEY,
+              user_id TEXT NOT NULL,
+              event TEXT NOT NULL,
+              event_ts INTEGER NOT NULL,
+              received_at INTEGER NOT NULL,
+              message_id TEXT NOT NULL,
+              content_id TEXT,
+              category TEXT,
+              duration_sec REAL,
+              position_sec REAL,
+              rating REAL
+            )
+            """)
+        sql.append("CREATE INDEX events_user_time ON events(user_id, event_ts)")
+
+        sql.append("CREATE TABLE sequence_ids (user_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
+        sql.append("CREATE TABLE item_ids (content_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
+
+        sql.append("""
+            CREATE TABLE predictions (
+              user_id TEXT NOT NULL,
+              model TEXT NOT NULL,
+              version INTEGER NOT NULL,
+              job_id TEXT,
+              items TEXT NOT NULL,
+              cold_start INTEGER NOT NULL,
+              event_time INTEGER,
+              predicted_at INTEGER NOT NULL,
+              PRIMARY KEY (user_id, model)
+            ) WITHOUT ROWID
+            """)
+
+        sql.append("CREATE TABLE checkpoint (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
+        sql.append("CREATE TABLE state_users (user_id TEXT PRIMARY KEY NOT NULL, state BLOB NOT NULL)")
+        sql.append("""
+            CREATE TABLE state_windows (
+              user_id TEXT NOT NULL,
+              event TEXT NOT NULL,
+              window_start INTEGER NOT NULL,
+              n INTEGER NOT NULL,
+              PRIMARY KEY (user_id, event, window_start)
+            ) WITHOUT ROWID
+            """)
+        return sql
+    }
+
+    // MARK: Statements of the write path
+
+    static var upsertFeaturesSQL: String {
+        let names = featureColumns.map { quoted($0.name) } + ["event_ts", "updated_at"]
+        let placeholders = Array(repeating: "?", count: names.count + 1).joined(separator: ", ")
+        let updates = names.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO features (user_id, \(names.joined(separator: ", "))) VALUES (\(placeholders))
+            ON CONFLICT(user_id) DO UPDATE SET \(updates)
+            WHERE excluded.event_ts >= features.event_ts
+            """
+    }
+
+    static var insertHistorySQL: String {
+        let names = ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"]
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        return "INSERT INTO feature_history (\(names.joined(separator: ", "))) VALUES (\(placeholders))"
+    }
+
+    static let insertWindowSQL =
+        "INSERT INTO user_windows (user_id, event, window_start, window_end, n) VALUES (?, ?, ?, ?, ?)"
+
+    static let insertEventSQL = """
+        INSERT INTO events (user_id, event, event_ts, received_at, message_id, content_id, category, \
+        duration_sec, position_sec, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static let insertSequenceIdSQL = "INSERT INTO sequence_ids (user_id, seq_id) VALUES (?, ?)"
+    static let insertItemIdSQL = "INSERT INTO item_ids (content_id, seq_id) VALUES (?, ?)"
+
+    static let upsertCheckpointSQL =
+        "INSERT INTO checkpoint (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+    static let upsertUserStateSQL =
+        "INSERT INTO state_users (user_id, state) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET state = excluded.state"
+    static let deleteUserStateSQL = "DELETE FROM state_users WHERE user_id = ?"
+    static let upsertWindowStateSQL = """
+        INSERT INTO state_windows (user_id, event, window_start, n) VALUES (?, ?, ?, ?)
+        ON CONFLICT(user_id, event, window_start) DO UPDATE SET n = excluded.n
+        """
+    static let deleteWindowStateSQL = "DELETE FROM state_windows WHERE user_id = ? AND event = ? AND window_start = ?"
+
+    static let upsertPredictionSQL = """
+        INSERT INTO predictions (user_id, model, version, job_id, items, cold_start, event_time, predicted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(user_id, model) DO UPDATE SET version = excluded.version, job_id = excluded.job_id,
+          items = excluded.items, cold_start = excluded.cold_start, event_time = excluded.event_time,
+          predicted_at = excluded.predicted_at
+        WHERE excluded.predicted_at >= predictions.predicted_at
+        """
+
+    /// The user's latest history row by insertion order: where its vectors are.
+    static var lastHistoryPointersSQL: String {
+        let pointers = vectorColumnIndices.map { quoted(rowPointerName(featureColumns[$0].name)) }
+        let list = pointers.isEmpty ? "row_id" : pointers.joined(separator: ", ")
+        return "SELECT \(list) FROM feature_history WHERE user_id = ? ORDER BY row_id DESC LIMIT 1"
+    }
+
+    static func vectorAtRowSQL(_ vectorIndex: Int) -> String {
+        "SELECT \(quoted(featureColumns[vectorIndex].name)) FROM feature_history WHERE row_id = ?"
+    }
+
+    static let maxHistoryRowIdSQL = "SELECT coalesce(max(row_id), 0) FROM feature_history"
+}
