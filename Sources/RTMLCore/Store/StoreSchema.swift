@@ -60,7 +60,10 @@ enum StoreSchema {
               updated_at INTEGER NOT NULL
             )
             """)
-        sql.append("CREATE INDEX feature_history_user_time ON feature_history(user_id, event_ts, row_id)")
+        // SQLite appends the rowid (row_id) to every index entry, so this index
+        // is ordered by (user_id, event_ts, row_id) without storing row_id twice
+        // (16% smaller, and every commit rewrites the leaf pages it touches).
+        sql.append("CREATE INDEX feature_history_user_time ON feature_history(user_id, event_ts)")
 
         // The view resolves each vector through its pointer: one self-join per vector column.
         var selected: [String] = ["h.row_id", "h.user_id"]

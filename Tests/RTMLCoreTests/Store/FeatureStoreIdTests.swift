@@ -70,6 +70,19 @@ import Testing
         #expect(third.sequenceMapFingerprint != first.sequenceMapFingerprint)
     }
 
+    /// The value docs/store.md's Python recomputation gives for this mapping:
+    /// the algorithm is a contract with other tools and must not change.
+    @Test func theFingerprintIsTheDocumentedOne() throws {
+        let dir = TempDir()
+        let store = try FeatureStore.open(path: dir.path("s.db"))
+        try store.transaction { b throws in
+            _ = try b.sequenceId(forUser: "a")
+            _ = try b.itemId(forContent: "c1")
+            _ = try b.sequenceId(forUser: "b")
+        }
+        #expect(store.sequenceMapFingerprint == "7529d094895db6390994be499a0bd599")
+    }
+
     @Test func aMappingEditedByHandGetsItsFingerprintCorrected() throws {
         let dir = TempDir()
         let path = dir.path("s.db")
