@@ -21,49 +21,101 @@ struct Rng {
 @main
 struct FeatureBench {
     static func main() {
-        let args = CommandLine.arguments
-        let total = args.count > 1 ? Int(args[1])! : 1_000_000
-        let batch = args.count > 2 ? Int(args[2])! : 5000
-        let events = generate(total)
-        print("input: \(events.count) synthetic events, \(Set(events.map(\.userId)).count) users, batches of \(batch)")
-
-        for round in 1...3 {
-            let engine = FeatureEngine(config: FeatureConfig(), embeddings: .hashing(dimensions: 64))
-            var accepted = 0, late = 0, triggers = 0, windows = 0, online = 0
-            var checkpointBytes = 0
-            var checkpointTime = 0.0
-            let start = DispatchTime.now().uptimeNanoseconds
-            let cpuStart = cpuSeconds()
-            var i = 0
-            while i < events.count {
-                let end = min(i + batch, events.count)
-                for k in i..<end {
-                    switch engine.process(events[k]) {
-                    case .late: late += 1
-                    case .accepted(_, let trigger):
-                        accepted += 1
-                        if trigger != nil { triggers += 1 }
-                    }
-                }
-                windows += engine.takeFinalWindows().count
-                online += engine.takeChangedOnlineRows().count
-                let c0 = DispatchTime.now().uptimeNanoseconds
-                checkpointBytes += engine.encodeGlobalState().count
-                for (_, state) in engine.takeDirtyUserStates() { checkpointBytes += state?.count ?? 0 }
-                checkpointBytes += engine.takeDirtyWindows().count * 40
-                checkpointTime += Double(DispatchTime.now().uptimeNanoseconds - c0) / 1e9
-                i = end
-            }
-            engine.flushAll()
-            windows += engine.takeFinalWindows().count
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let cpu = cpuSeconds() - cpuStart
-            let engineSeconds = seconds - checkpointTime
-            print(String(
-                format: "round %d: %.3f s wall, %.3f s CPU; %.0f events/s engine alone, %.0f with checkpoint encoding, %.0f per CPU second; accepted %d, late %d, triggers %d, windows %d, online rows %d, checkpoint %.1f MB, users at end %d",
-                round, seconds, cpu, Double(events.count) / engineSeconds, Double(events.count) / seconds, Double(events.count) / cpu,
-                accepted, late, triggers, windows, online, Double(checkpointBytes) / 1e6, engine.userCount))
+        var args = Array(CommandLine.arguments.dropFirst())
+        let digestOnly = args.contains("--digest")
+        args.removeAll { $0 == "--digest" }
+        let source = args.count > 0 ? args[0] : "1000000"
+        let batch = args.count > 1 ? Int(args[1])! : 5000
+        let rounds = args.count > 2 ? Int(args[2])! : 3
+        let events: [FeatureEvent]
+        if let total = Int(source) {
+            events = generate(total)
+            print("input: \(events.count) synthetic events, \(Set(events.map(\.userId)).count) users, batches of \(batch)")
+        } else {
+            events = load(source)
+            print("input: \(events.count) events of \(source), \(Set(events.map(\.userId)).count) users, batches of \(batch)")
         }
+        if digestOnly {
+            print("digest: \(digest(events, batch: batch))")
+            return
+        }
+        for round in 0..<rounds {
+            runRound(round + 1, events, batch: batch)
+        }
+    }
+
+    /// Canonical event lines (what `rtml ingest` writes), parsed as featurize does.
+    static func load(_ path: String) -> [FeatureEvent] {
+        guard let data = FileManager.default.contents(atPath: path) else { fatalError("cannot read \(path)") }
+        var parser = FeatureEventParser()
+        var events: [FeatureEvent] = []
+        data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
+            var lineStart = 0
+            for i in 0..<all.count where all[i] == 0x0A {
+                if i > lineStart, let e = try? parser.parse(UnsafeRawBufferPointer(rebasing: all[lineStart..<i])) {
+                    events.append(e)
+                }
+                lineStart = i + 1
+            }
+        }
+        return events
+    }
+
+    /// One timed pass (callgrind: `--toggle-collect='*runRound*'`).
+    @inline(never)
+    static func runRound(_ round: Int, _ events: [FeatureEvent], batch: Int) {
+        let engine = FeatureEngine(config: FeatureConfig(), embeddings: .hashing(dimensions: 64))
+        var accepted = 0, late = 0, triggers = 0, windows = 0, online = 0
+        var checkpointBytes = 0
+        var checkpointTime = 0.0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = cpuSeconds()
+        var i = 0
+        while i < events.count {
+            let end = min(i + batch, events.count)
+            for k in i..<end {
+                switch engine.process(events[k]) {
+                case .late: late += 1
+                case .accepted(_, let trigger):
+                    accepted += 1
+                    if trigger != nil { triggers += 1 }
+                }
+            }
+            windows += engine.takeFinalWindows().count
+            online += engine.takeChangedOnlineRows().count
+            let c0 = DispatchTime.now().uptimeNanoseconds
+            checkpointBytes += engine.encodeGlobalState().count
+            for (_, state) in engine.takeDirtyUserStates() { checkpointBytes += state?.count ?? 0 }
+            checkpointBytes += engine.takeDirtyWindows().count * 40
+            checkpointTime += Double(DispatchTime.now().uptimeNanoseconds - c0) / 1e9
+            i = end
+        }
+        engine.flushAll()
+        windows += engine.takeFinalWindows().count
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = cpuSeconds() - cpuStart
+        let engineSeconds = seconds - checkpointTime
+        print(String(
+            format: "round %d: %.3f s wall, %.3f s CPU; %.0f events/s engine alone, %.0f with checkpoint encoding, %.0f per CPU second; accepted %d, late %d, triggers %d, windows %d, online rows %d, checkpoint %.1f MB, users at end %d",
+            round, seconds, cpu, Double(events.count) / engineSeconds, Double(events.count) / seconds, Double(events.count) / cpu,
+            accepted, late, triggers, windows, online, Double(checkpointBytes) / 1e6, engine.userCount))
+    }
+
+    /// A hash of every output (rows, triggers, late verdicts, windows, online
+    /// rows, dirty windows and users), to compare two builds of the engine.
+    static func digest(_ events: [FeatureEvent], batch: Int) -> String {
+        let engine = FeatureEngine(config: FeatureConfig(), embeddings: .hashing(dimensions: 64))
+        var d = Digest()
+        var i = 0
+        while i < events.count {
+            let end = min(i + batch, events.count)
+            for k in i..<end { d.add(engine.process(events[k])) }
+            d.drain(engine)
+            i = end
+        }
+        engine.flushAll()
+        d.drain(engine)
+        return d.hex
     }
 
     static func cpuSeconds() -> Double {
@@ -122,5 +174,76 @@ struct FeatureBench {
         }
         out.sort { $0.received < $1.received }
         return out.prefix(total).map(\.event)
+    }
+}
+
+/// Folds engine outputs into a Hash128, exact bit patterns included.
+struct Digest {
+    var bytes: [UInt8] = []
+    var hash = Hash128(high: 0, low: 0)
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func i64(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func str(_ s: String) {
+        i64(Int64(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    mutating func row(_ r: FeatureRow) {
+        str(r.userId)
+        i64(r.eventTs)
+        i64(r.updatedAt)
+        i64(Int64(r.values.count))
+        for v in r.values {
+            switch v {
+            case .null: u8(0)
+            case .integer(let i): u8(1); i64(i)
+            case .real(let x): u8(2); i64(Int64(bitPattern: x.bitPattern))
+            case .text(let s): u8(3); str(s)
+            case .vector(let f):
+                u8(4)
+                i64(Int64(f.count))
+                for x in f { i64(Int64(x.bitPattern)) }
+            }
+        }
+    }
+
+    mutating func add(_ outcome: FeatureEngine.Outcome) {
+        switch outcome {
+        case .late(let w): u8(10); i64(w)
+        case .accepted(let r, let trigger):
+            u8(11)
+            row(r)
+            str(trigger ?? "-")
+        }
+        flushIfLarge()
+    }
+
+    mutating func drain(_ engine: FeatureEngine) {
+        for w in engine.takeFinalWindows() {
+            u8(20); str(w.userId); str(w.event); i64(w.windowStart); i64(w.windowEnd); i64(w.count)
+        }
+        for r in engine.takeChangedOnlineRows() { u8(21); row(r) }
+        for (id, state) in engine.takeDirtyUserStates() { u8(state == nil ? 22 : 23); str(id) }
+        for w in engine.takeDirtyWindows() {
+            u8(24); str(w.userId); str(w.event); i64(w.windowStart); i64(w.count ?? -1)
+        }
+        u8(25)
+        flushIfLarge()
+    }
+
+    mutating func flushIfLarge(_ force: Bool = false) {
+        guard force || bytes.count > 1 << 20 else { return }
+        let seed = hash.high ^ hash.low
+        let h = bytes.withUnsafeBytes { Hash128($0, seed: seed) }
+        hash = Hash128(high: h.high ^ hash.low, low: h.low)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    var hex: String {
+        mutating get {
+            flushIfLarge(true)
+            return String(hash.high, radix: 16) + String(hash.low, radix: 16)
+        }
     }
 }

@@ -1,11 +1,20 @@
 #!/bin/sh
 # Builds the feature engine benchmark with optimisation (as a release build
-# would) outside SwiftPM, and runs it: ./Benchmarks/features/run.sh [events] [batch]
+# would) outside SwiftPM, and runs it:
+#   ./Benchmarks/features/run.sh [events|canonical.ndjson] [batch] [rounds] [--digest]
+# A number runs a synthetic day of that many events; a file of canonical
+# lines (`rtml simulate | rtml ingest`) is parsed as featurize parses it.
+# FEATURES_SRC=dir builds another copy of Sources/RTMLCore/Features (for A/B,
+# see ab.sh); BENCH_BIN=path names the binary.
 set -eu
 cd "$(dirname "$0")/../.."
-mkdir -p .build-bench
+src="${FEATURES_SRC:-Sources/RTMLCore/Features}"
+bin="${BENCH_BIN:-.build-bench/features-bench}"
+mkdir -p "$(dirname "$bin")"
 swiftc -O -wmo -parse-as-library \
-  Sources/RTMLCore/Features/*.swift Sources/RTMLCore/Events/EnvelopeField.swift \
-  Sources/RTMLCore/Common/Hash128.swift Sources/RTMLCore/Common/RTMLError.swift \
-  Benchmarks/features/main.swift -o .build-bench/features-bench
-exec .build-bench/features-bench "${1:-1000000}" "${2:-5000}"
+  "$src"/*.swift Sources/RTMLCore/Featurize/FeatureEventParser.swift \
+  Sources/RTMLCore/JSON/*.swift $(ls Sources/RTMLCore/Events/*.swift | grep -v Deduplicator) \
+  Sources/RTMLCore/Common/Hash128.swift Sources/RTMLCore/Common/RTMLError.swift Sources/RTMLCore/Common/JSONValue.swift \
+  Benchmarks/features/main.swift Benchmarks/features/OutputWriterStub.swift -o "$bin"
+[ "${BUILD_ONLY:-}" = 1 ] && exit 0
+exec "$bin" "${@:-1000000}"
