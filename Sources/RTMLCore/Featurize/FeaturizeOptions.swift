@@ -1,0 +1,40 @@
+/// Settings of the featurize stage beyond the feature definitions.
+public struct FeaturizeOptions: Sendable {
+    public var config = FeatureConfig()
+    /// Events per micro-batch (one SQLite transaction each).
+    public var batchEvents = 5000
+    /// A quiet live pipe commits what it holds after this many seconds.
+    public var batchInterval: Double = 1.0
+    /// At end of input, finalise every open window (watermark to +infinity).
+    public var flushAtEnd = true
+    /// Events whose trigger starts a prediction job.
+    public var triggers: Set<String> = FeaturizeOptions.defaultTriggers
+    public var maxLineBytes = 1 << 20
+    /// Test hook (`RTML_FEATURIZE_KILL`): SIGKILL the process at a chosen point.
+    public var killPoint: KillPoint?
+
+    public static let defaultTriggers: Set<String> = ["search", "content.complete", "content.exit", "biometric.trend"]
+    public static let allTriggers: [String] = ["search", "content.complete", "content.exit", "content.start", "app.open", "biometric.trend"]
+
+    public init() {}
+
+    /// Where the crash tests kill featurize: before the Nth commit's
+    /// transaction, right after it, or after the Nth input line.
+    public enum KillPoint: Equatable, Sendable {
+        case beforeCommit(Int)
+        case afterCommit(Int)
+        case afterLine(Int)
+
+        /// `before-commit:N`, `after-commit:N` or `after-line:N`.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let n = Int(parts[1]), n > 0 else { return nil }
+            switch parts[0] {
+            case "before-commit": self = .beforeCommit(n)
+            case "after-commit": self = .afterCommit(n)
+            case "after-line": self = .afterLine(n)
+            default: return nil
+            }
+        }
+    }
+}

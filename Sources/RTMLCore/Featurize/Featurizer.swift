@@ -1,0 +1,261 @@
+import Foundation
+import GRDB
+
+/// The featurize stage: canonical events in, features into a SQLite store,
+/// prediction jobs out, exactly once across crashes.
+///
+/// Events are processed one at a time in arrival order by the
+/// `FeatureEngine`; a micro-batch only decides when results are committed,
+/// so the store never depends on batch size. Each commit writes, in one
+/// transaction, the batch's history and event rows, changed online rows,
+/// finalised windows, new sequence ids, the engine's changed state and the
+/// input position. A run started again on the same input and store skips the
+/// lines already committed and continues from the restored state.
+///
+/// Jobs and rejects of a batch are written and flushed before its commit, so
+/// none is lost to a crash; a batch that was not committed is processed again
+/// and its jobs and rejects appear again (at-least-once for those streams;
+/// job ids are deterministic, so consumers can drop repeats).
+public final class Featurizer {
+    public private(set) var stats = FeaturizeStats()
+
+    private let options: FeaturizeOptions
+    private let store: FeatureStore
+    private let engine: FeatureEngine
+    private let jobs: OutputWriter
+    private let rejects: RejectsWriter
+    private let progress: ProgressLine?
+    /// Called for each rejection (e.g. to print the first few to stderr).
+    public var onReject: ((String, InputLine, Rejection) -> Void)?
+
+    // The input position: lines across all inputs, in order.
+    private var lineNumber = 0
+    private var skipThrough = 0
+    private var resumeIdentity: Hash128?
+    private var identity = Hash128(high: 0, low: 0)
+    private var finished = false
+
+    // The pending micro-batch.
+    private var pendingLines = 0
+    private var history: [FeatureRow] = []
+    private var events: [StoredEvent] = []
+    private var users = Set<String>()
+    private let started = Monotonic.now()
+    private var parser = FeatureEventParser()
+    private var ignoredBefore = 0
+    private var jobLine: [UInt8] = []
+
+    /// Opens the engine from the store's checkpoint (or fresh).
+    public init(options: FeaturizeOptions, store: FeatureStore, embeddings: TermEmbeddings,
+                jobs: OutputWriter, rejects: RejectsWriter, progress: ProgressLine? = nil) throws {
+        self.options = options
+        self.store = store
+        self.jobs = jobs
+        self.rejects = rejects
+        self.progress = progress
+        stats.store = store.path
+
+        let configJSON = Self.describe(options.config)
+        if let saved = try store.meta("feature_config") {
+            guard saved == configJSON else {
+                throw RTMLError("\(store.path): the store was built with features \(saved); this run asks for \(configJSON) (use another store, or the same flags)")
+            }
+        } else {
+            try store.setMeta("feature_config", configJSON)
+        }
+
+        if let global = try store.checkpoint("engine"), let position = try store.checkpoint("position") {
+            engine = try FeatureEngine.restore(
+                config: options.config, embeddings: embeddings, global: global,
+                users: try store.allUserStates(), windows: try store.allWindowStates())
+            guard let object = try? JSONSerialization.jsonObject(with: Data(position)) as? [String: Any],
+                  let lines = object["lines"] as? Int,
+                  let high = (object["input_high"] as? String).flatMap({ UInt64($0, radix: 16) }),
+                  let low = (object["input_low"] as? String).flatMap({ UInt64($0, radix: 16) })
+            else {
+                throw RTMLError("\(store.path): the featurize checkpoint is unreadable")
+            }
+            resumeIdentity = Hash128(high: high, low: low)
+            skipThrough = lines
+            finished = object["finished"] as? Bool ?? false
+            stats.restore(from: object["stats"] as? [String: Any] ?? [:])
+            ignoredBefore = stats.ignoredProperties
+        } else {
+            engine = FeatureEngine(config: options.config, embeddings: embeddings)
+        }
+    }
+
+    /// The feature settings as recorded in the store's meta.
+    static func describe(_ c: FeatureConfig) -> String {
+        JSONValue.object([
+            ("window", .string(DurationText.format(millis: c.windowMillis))),
+            ("slide", .string(DurationText.format(millis: c.slideMillis))),
+            ("window_offset", .string(DurationText.format(millis: c.windowOffsetMillis))),
+            ("watermark", .string(DurationText.format(millis: c.watermarkDelayMillis))),
+            ("session_gap", .string(DurationText.format(millis: c.sessionGapMillis))),
+            ("bounce_threshold", .string(DurationText.format(millis: c.bounceThresholdMillis))),
+            ("search_memory", .string(DurationText.format(millis: c.searchMemoryMillis))),
+            ("embedding_dimensions", .int(c.embeddingDimensions)),
+        ]).rendered()
+    }
+
+    /// Reads every input in order, committing a micro-batch every
+    /// `batchEvents` lines and whenever a live input goes quiet.
+    public func run(_ sources: [InputSource]) throws {
+        for source in sources {
+            let reader = LineReader(source: source, maxLineBytes: options.maxLineBytes)
+            try reader.forEachLine(idleTimeout: options.batchInterval, onIdle: {
+                if pendingLines > 0 { try commit() }
+            }) { line in
+                try handle(line, source: source)
+            }
+        }
+        let alreadyFinished = finished
+        if options.flushAtEnd {
+            engine.flushAll()
+            finished = true
+        }
+        if pendingLines > 0 || (finished && !alreadyFinished) {
+            try commit()
+        }
+        finishStats()
+    }
+
+    private func handle(_ line: InputLine, source: InputSource) throws {
+        lineNumber += 1
+        if lineNumber == 1 {
+            identity = Hash128(line.bytes)
+            if let resumeIdentity, resumeIdentity != identity {
+                // Another input than the checkpoint's: new data for this store.
+                skipThrough = 0
+            }
+            if skipThrough > 0 { stats.resumedAtLine = skipThrough }
+        }
+        if lineNumber <= skipThrough { return }
+        if case .afterLine(let n)? = options.killPoint, lineNumber == n + 1 { Self.killSelf() }
+        pendingLines += 1
+        try process(line, source: source)
+        if pendingLines >= options.batchEvents { try commit() }
+    }
+
+    private func process(_ line: InputLine, source: InputSource) throws {
+        if line.isOversize {
+            stats.read += 1
+            try reject(line, source, Rejection(.lineTooLong, "line is \(line.length) bytes, longer than --max-line-bytes \(options.maxLineBytes)"))
+            return
+        }
+        if JSONAccess.isBlank(line.bytes) {
+            stats.blank += 1
+            return
+        }
+        stats.read += 1
+        progress?.tick(stats.read)
+        let event: FeatureEvent
+        do {
+            event = try parser.parse(line.bytes)
+        } catch {
+            try reject(line, source, error)
+            return
+        }
+        switch engine.process(event) {
+        case .late(let watermark):
+            stats.late += 1
+            try reject(line, source, Rejection(.late, "event time \(EventTime.formatRFC3339(event.eventTime)) is behind the watermark \(EventTime.formatRFC3339(max(0, watermark))): all its windows are final"))
+        case .accepted(let row, let trigger):
+            stats.accepted += 1
+            history.append(row)
+            events.append(StoredEvent(event))
+            if users.insert(event.userId).inserted { stats.usersTouched += 1 }
+            if let trigger, options.triggers.contains(trigger) {
+                try writeJob(event, trigger: trigger)
+            }
+        }
+    }
+
+    private func reject(_ line: InputLine, _ source: InputSource, _ rejection: Rejection) throws {
+        stats.rejected += 1
+        stats.rejectedByReason[rejection.reason, default: 0] += 1
+        try rejects.write(source: source.displayName, line: line, rejection: rejection)
+        onReject?(source.displayName, line, rejection)
+    }
+
+    /// `{"jobId":...,"userId":...,"trigger":...,"eventTime":...,"emittedAt":...,"attempt":1,"messageId":...}`
+    private func writeJob(_ event: FeatureEvent, trigger: String) throws {
+        stats.jobs += 1
+        stats.jobsByTrigger[trigger, default: 0] += 1
+        let id = Hash128(event.messageId + "\u{1F}" + trigger)
+        jobLine.removeAll(keepingCapacity: true)
+        jobLine.append(contentsOf: #"{"jobId":"j-"#.utf8)
+        jobLine.append(contentsOf: id.hex.prefix(20).utf8)
+        jobLine.append(contentsOf: #"","userId":"#.utf8)
+        JSONString.appendQuoted(event.userId, to: &jobLine)
+        jobLine.append(contentsOf: #","trigger":"#.utf8)
+        JSONString.appendQuoted(trigger, to: &jobLine)
+        jobLine.append(contentsOf: #","eventTime":""#.utf8)
+        jobLine.append(contentsOf: EventTime.formatRFC3339(event.eventTime).utf8)
+        jobLine.append(contentsOf: #"","emittedAt":""#.utf8)
+        jobLine.append(contentsOf: EventTime.formatRFC3339(EventNormalizer.nowMillis()).utf8)
+        jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
+        JSONString.appendQuoted(event.messageId, to: &jobLine)
+        jobLine.append(contentsOf: "}\n".utf8)
+        try jobs.write(jobLine)
+    }
+
+    /// Commits the pending micro-batch (and the engine's progress) in one transaction.
+    private func commit() throws {
+        let windows = engine.takeFinalWindows()
+        let online = engine.takeChangedOnlineRows()
+        let dirtyUsers = engine.takeDirtyUserStates()
+        let dirtyWindows = engine.takeDirtyWindows()
+        let global = engine.encodeGlobalState()
+        stats.ignoredProperties = ignoredBefore + parser.ignoredProperties
+        stats.historyRows += history.count
+        stats.windowsWritten += windows.count
+        stats.microBatches += 1
+
+        // Jobs and rejects leave before the commit: a crash now repeats them, never loses them.
+        try jobs.flush()
+        try rejects.flush()
+        if case .beforeCommit(let n)? = options.killPoint, stats.microBatches == n { Self.killSelf() }
+
+        let position = JSONValue.object([
+            ("lines", .int(max(lineNumber, skipThrough))),
+            ("input_high", .string(String(identity.high, radix: 16))),
+            ("input_low", .string(String(identity.low, radix: 16))),
+            ("finished", .bool(finished)),
+            ("stats", stats.checkpointJSON),
+        ]).rendered()
+
+        try store.transaction { batch in
+            for event in events {
+                _ = try batch.sequenceId(forUser: event.userId)
+                if let content = event.contentId { _ = try batch.itemId(forContent: content) }
+                try batch.insertEvent(event)
+            }
+            for row in history { try batch.insertHistory(row) }
+            for row in online { try batch.upsertFeatures(row) }
+            for window in windows { try batch.insertWindow(window) }
+            for (user, state) in dirtyUsers { try batch.putUserState(user, state) }
+            for w in dirtyWindows { try batch.putWindowState(userId: w.userId, event: w.event, windowStart: w.windowStart, count: w.count) }
+            try batch.setCheckpoint("engine", global)
+            try batch.setCheckpoint("position", Array(position.utf8))
+        }
+        if case .afterCommit(let n)? = options.killPoint, stats.microBatches == n { Self.killSelf() }
+        history.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        pendingLines = 0
+    }
+
+    private func finishStats() {
+        stats.elapsedSeconds = Monotonic.now() - started
+        stats.usersInMemory = engine.userCount
+        stats.openWindows = engine.openWindowCount
+        stats.watermark = engine.watermark
+        stats.usersInStore = (try? store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM features") ?? 0 }) ?? 0
+    }
+
+    static func killSelf() -> Never {
+        kill(getpid(), SIGKILL)
+        while true { pause() }
+    }
+}

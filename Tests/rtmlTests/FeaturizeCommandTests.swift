@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// `rtml featurize` through the real binary: determinism, batch independence, crashes.
+@Suite(.serialized) struct FeaturizeCommandTests {
+    /// A small ingested day with out-of-order, late and duplicate events.
+    static func ingestedDay(_ dir: Workdir, users: Int = 60, seed: Int = 21) throws -> String {
+        let events = dir.path("events.ndjson")
+        let result = try RTML.bash("""
+        set -o pipefail
+        '\(RTML.binary)' simulate --users \(users) --seed \(seed) --late-rate 0.01 --duplicate-rate 0.01 --malformed-rate 0.005 --quiet \
+          | '\(RTML.binary)' ingest --quiet --received-at-default timestamp > '\(events)'
+        """)
+        #expect(result.status == 0, "\(result.stderr)")
+        return events
+    }
+
+    /// Every table featurize owns, as sorted text, and the fingerprint.
+    static func dump(_ db: String) throws -> [String: String] {
+        let queries = [
+            "features": "SELECT * FROM features ORDER BY user_id",
+            "feature_history": "SELECT * FROM feature_history ORDER BY row_id",
+            "user_windows": "SELECT * FROM user_windows ORDER BY user_id, event, window_start",
+            "events": "SELECT * FROM events ORDER BY row_id",
+            "sequence_ids": "SELECT * FROM sequence_ids ORDER BY seq_id",
+            "item_ids": "SELECT * FROM item_ids ORDER BY seq_id",
+            "fingerprint": "SELECT value FROM meta WHERE key = 'sequence_map_fingerprint'",
+        ]
+        var out: [String: String] = [:]
+        for (name, sql) in queries {
+            let result = try RTML.shell(["/usr/bin/sqlite3", "-readonly", db, sql])
+            #expect(result.status == 0, "\(result.stderr)")
+            out[name] = result.stdoutText
+        }
+        return out
+    }
+
+    func featurize(_ args: [String], env: [String: String] = [:]) throws -> RTML.Result {
+        if env.isEmpty { return try RTML.run(["featurize"] + args) }
+        let assignments = env.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let quoted = args.map { "'\($0)'" }.joined(separator: " ")
+        return try RTML.bash("\(assignments) '\(RTML.binary)' featurize \(quoted)")
+    }
+
+    @Test func storeIsTheSameWhateverTheBatchSize() throws {
+        let dir = Workdir()
+        let events = try Self.ingestedDay(dir)
+        var dumps: [[String: String]] = []
+        for size in [1, 7, 1000] {
+            let db = dir.path("b\(size).db")
+            let result = try featurize([events, "--store", db, "--batch-events", "\(size)", "--quiet", "-o", dir.path("jobs\(size).ndjson")])
+            #expect(result.status == 0, "\(result.stderr)")
+            dumps.append(try Self.dump(db))
+            #expect(dir.read("jobs\(size).ndjson") .split(separator: "\n").count > 100)
+        }
+        for table in dumps[0].keys.sorted() {
+            #expect(dumps[0][table] == dumps[1][table], "batch 1 vs 7 differ in \(table)")
+            #expect(dumps[0][table] == dumps[2][table], "batch 1 vs 1000 differ in \(table)")
+        }
+        #expect((dumps[0]["user_windows"] ?? "").split(separator: "\n").count > 100)
+        // Job ids and triggers do not depend on batching either.
+        func jobKeys(_ name: String) -> [String] {
+            dir.lines(name).map { line in let j = parseJSON(line); return "\(j["jobId"] ?? "")/\(j["trigger"] ?? "")" }
+        }
+        #expect(jobKeys("jobs1.ndjson") == jobKeys("jobs1000.ndjson"))
+    }
+
+    @Test(arguments: ["before-commit:1", "before-commit:4", "after-commit:3", "after-line:1777", "after-line:2999"])
+    func killedAndRerunEndsWithTheUninterruptedStore(killPoint: String) throws {
+        let dir = Workdir()
+        let events = try Self.ingestedDay(dir)
+        let reference = dir.path("ref.db")
+        let ref = try featurize([events, "--store", reference, "--batch-events", "500", "--quiet",
+                                 "-o", dir.path("ref-jobs.ndjson"), "--stats", dir.path("ref-stats.json")])
+        #expect(ref.status == 0, "\(ref.stderr)")
+
+        let db = dir.path("crash.db")
+        let args = [events, "--store", db, "--batch-events", "500", "--quiet", "-o", dir.path("jobs.ndjson"),
+                    "--rejects", dir.path("rejects.ndjson"), "--stats", dir.path("stats.json")]
+        let killed = try featurize(args, env: ["RTML_FEATURIZE_KILL": killPoint])
+        // 9: killed by SIGKILL (bash exec'd the binary); 137: bash reporting it.
+        #expect(killed.status == 9 || killed.status == 137, "expected SIGKILL, got \(killed.status): \(killed.stderr)")
+        let rerun = try featurize(args)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+
+        let want = try Self.dump(reference)
+        let got = try Self.dump(db)
+        for table in want.keys.sorted() {
+            #expect(got[table] == want[table], "\(table) differs after a kill at \(killPoint)")
+        }
+        // The same totals as the uninterrupted run.
+        let refStats = dir.json("ref-stats.json"), stats = dir.json("stats.json")
+        for key in ["read", "accepted", "rejected", "late", "windows_written", "history_rows", "jobs"] {
+            #expect(stats[key] as? Int == refStats[key] as? Int, "\(key)")
+        }
+        // No job missing; a job repeats only if its batch was not committed.
+        let refJobs = Set(dir.lines("ref-jobs.ndjson").map { parseJSON($0)["jobId"] as? String ?? "" })
+        let jobs = dir.lines("jobs.ndjson").map { parseJSON($0)["jobId"] as? String ?? "" }
+        #expect(Set(jobs) == refJobs)
+        #expect(jobs.count - refJobs.count <= 500)
+        // Rejects likewise: all there, repeats only from the uncommitted batch.
+        #expect(Set(dir.lines("rejects.ndjson")).count == refStats["rejected"] as? Int)
+    }
+
+    @Test func rawEventsAreRejectedNotCrashed() throws {
+        let dir = Workdir()
+        let raw = dir.path("raw.ndjson")
+        _ = try RTML.bash("'\(RTML.binary)' simulate --users 5 --seed 2 --malformed-rate 0.05 --quiet > '\(raw)'")
+        let result = try featurize([raw, "--store", dir.path("s.db"), "--stats", dir.path("s.json"), "--rejects", dir.path("r.ndjson"), "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let stats = dir.json("s.json")
+        let byReason = stats["rejected_by_reason"] as? [String: Int] ?? [:]
+        #expect((byReason["not_canonical"] ?? 0) > 0)
+        #expect(stats["read"] as? Int == (stats["accepted"] as? Int ?? 0) + (stats["rejected"] as? Int ?? 0))
+    }
+
+    @Test func otherSettingsOnAnExistingStoreAreRefused() throws {
+        let dir = Workdir()
+        let events = try Self.ingestedDay(dir, users: 5)
+        let db = dir.path("s.db")
+        #expect(try featurize([events, "--store", db, "--quiet"]).status == 0)
+        let other = try featurize([events, "--store", db, "--window", "20m", "--quiet"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("the store was built with"))
+        let create = try featurize([events, "--store", db, "--create", "--quiet"])
+        #expect(create.status == 2)
+        let bad = try featurize([events, "--store", db, "--window", "7m"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("'--window' must be a multiple of '--slide'"))
+    }
+}
