@@ -82,3 +82,36 @@ if g++ -O3 -std=c++17 Benchmarks/parser-choice/simdjson-probe.cpp -lsimdjson -o 
 else
   echo "simdjson: libsimdjson-dev not available, comparison skipped"
 fi
+
+echo
+echo "== featurize (canonical events into a new SQLite store)"
+CANON="$WORK/day-$USERS-canonical.ndjson"
+[ -s "$CANON" ] || $RTML ingest --quiet --received-at-default timestamp "$DAY" -o "$CANON"
+CEVENTS=$(wc -l < "$CANON")
+rm -f "$WORK"/feat.db*
+T_FEAT=$( { /usr/bin/time -f '%e %M' $RTML featurize "$CANON" --store "$WORK/feat.db" --quiet -o /dev/null > /dev/null; } 2>&1 | tail -1)
+FEAT_S=${T_FEAT% *}; FEAT_KB=${T_FEAT#* }
+printf '%-22s %8ss %12s events/s   peak %s MiB   (%s events; target >= 300000 events/s)\n' "rtml featurize" "$FEAT_S" "$(rate "$CEVENTS" "$FEAT_S")" "$((FEAT_KB / 1024))" "$CEVENTS"
+echo "store size: $(du -m "$WORK/feat.db" | cut -f1) MB"
+
+if [ -n "${BENCH_4X:-1}" ]; then
+  BIG="$WORK/day-4x-canonical.ndjson"
+  if [ ! -s "$BIG" ]; then
+    $RTML simulate --users $((USERS * 4)) --seed 2 --quiet | $RTML ingest --quiet --received-at-default timestamp -o "$BIG"
+  fi
+  rm -f "$WORK"/feat4.db*
+  T_BIG=$( { /usr/bin/time -f '%e %M' $RTML featurize "$BIG" --store "$WORK/feat4.db" --quiet -o /dev/null > /dev/null; } 2>&1 | tail -1)
+  printf '%-22s %8ss %12s events/s   peak %s MiB   (%s events)\n' "rtml featurize 4x" "${T_BIG% *}" "$(rate "$(wc -l < "$BIG")" "${T_BIG% *}")" "$(( ${T_BIG#* } / 1024 ))" "$(wc -l < "$BIG")"
+fi
+
+if python3 -c "import pyspark" 2>/dev/null; then
+  rm -rf "$WORK/spark"
+  python3 Tests/spark/windows_parity.py prepare-all "$CANON" "$WORK/spark" > /dev/null
+  t0=$(date +%s.%N)
+  python3 Tests/spark/windows_parity.py spark "$WORK/spark" > /dev/null 2>&1
+  T_SPARK=$(echo "$(date +%s.%N) - $t0" | bc -l | awk '{printf "%.3f", $1}')
+  printf '%-22s %8ss %12s events/s   (Structured Streaming, local[1], one file per 10 minutes of arrivals)\n' "pyspark windows job" "$T_SPARK" "$(rate "$CEVENTS" "$T_SPARK")"
+  echo "spark / featurize = $(ratio "$T_SPARK" "$FEAT_S")"
+else
+  echo "pyspark not installed: Spark comparison skipped"
+fi

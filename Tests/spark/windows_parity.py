@@ -2,6 +2,7 @@
 """Spark Structured Streaming reference for rtml featurize's user_windows.
 
   windows_parity.py prepare EVENTS.ndjson WORKDIR   # slice and filter the input
+  windows_parity.py prepare-all EVENTS.ndjson WORKDIR  # the whole day, for make bench
   windows_parity.py spark WORKDIR                   # run Spark, write WORKDIR/spark.csv
 
 `prepare` keeps the arrivals of a few hours of the day and cuts them into one
@@ -33,6 +34,16 @@ def millis(text):
 
 
 def prepare(events_path, work, start_hour=6, hours=4):
+    """The test's slice: a few hours of arrivals, ambiguous events dropped."""
+    _slice(events_path, work, start_hour, hours, filter_ambiguous=True)
+
+
+def prepare_all(events_path, work):
+    """The whole day unchanged, one file per 10 minutes of arrival (make bench)."""
+    _slice(events_path, work, -24, 72, filter_ambiguous=False)
+
+
+def _slice(events_path, work, start_hour, hours, filter_ambiguous):
     os.makedirs(os.path.join(work, "in"), exist_ok=True)
     rows = []
     with open(events_path) as f:
@@ -48,7 +59,7 @@ def prepare(events_path, work, start_hour=6, hours=4):
             continue
         behind = 0 if max_seen is None else max_seen - ts
         slice_no = (received - lo) // SLICE_MS
-        ambiguous = JITTER_MS < behind < FAR_MS or (behind >= FAR_MS and slice_no < 2)
+        ambiguous = filter_ambiguous and (JITTER_MS < behind < FAR_MS or (behind >= FAR_MS and slice_no < 2))
         if ambiguous:
             dropped += 1
             continue
@@ -139,6 +150,8 @@ def ms_of(value):
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         prepare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "prepare-all":
+        prepare_all(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "spark":
         spark(sys.argv[2])
     else:
