@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RTML=${1:-.build/release/rtml}
 RUNS=${RUNS:-3}
+# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize"
+SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize}
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WORK=.build-bench
 mkdir -p "$WORK"
 export LC_ALL=C
@@ -54,11 +57,14 @@ BYTES=$(zcat "$DAY" | wc -c)
 echo "== input: $DAY, $EVENTS events, $((BYTES / 1000000)) MB uncompressed, $(( $(stat -c %s "$DAY") / 1000000 )) MB gzip"
 echo
 
+if want simulate; then
 echo "== simulate (uncompressed to /dev/null)"
 T_SIM=$(median_time "$RTML simulate $SIMARGS --quiet > /dev/null")
 echo "rtml simulate     ${T_SIM}s  $(rate "$EVENTS" "$T_SIM") events/s   (target >= 500000)"
 echo
+fi
 
+if want ingest; then
 echo "== ingest of the gzip day (median of $RUNS runs)"
 T_ZCAT=$(median_time "zcat '$DAY' > /dev/null")
 T_JQ=$(median_time "zcat '$DAY' | jq -c . > /dev/null")
@@ -70,7 +76,9 @@ printf '%-22s %8ss %12s events/s   peak %s MiB\n' "rtml ingest" "$T_INGEST" "$(r
 echo "ingest / zcat = $(ratio "$T_INGEST" "$T_ZCAT")   (target <= 1.5)"
 echo "jq / ingest   = $(ratio "$T_JQ" "$T_INGEST")"
 echo "ingest events/s target >= 1000000: $(rate "$EVENTS" "$T_INGEST")"
+fi
 
+if want parser; then
 echo
 echo "== JSON parser choice (validate 1M lines in memory, one core)"
 PLAIN="$WORK/day-$USERS-clean.ndjson"
@@ -82,7 +90,9 @@ if g++ -O3 -std=c++17 Benchmarks/parser-choice/simdjson-probe.cpp -lsimdjson -o 
 else
   echo "simdjson: libsimdjson-dev not available, comparison skipped"
 fi
+fi
 
+if want featurize; then
 echo
 echo "== featurize (canonical events into a new SQLite store)"
 CANON="$WORK/day-$USERS-canonical.ndjson"
@@ -114,4 +124,5 @@ if python3 -c "import pyspark" 2>/dev/null; then
   echo "spark / featurize = $(ratio "$T_SPARK" "$FEAT_S")"
 else
   echo "pyspark not installed: Spark comparison skipped"
+fi
 fi
