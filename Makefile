@@ -15,6 +15,7 @@ build: deps
 	$(SWIFT) build -c release --product rtml
 
 demo: build
+	@scripts/ensure-deps.sh sqlite3
 	@scripts/demo.sh $(RELEASE)
 
 test: deps

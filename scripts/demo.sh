@@ -21,6 +21,23 @@ echo "rejected records:   $OUT/rejects.ndjson ($(wc -l < "$OUT/rejects.ndjson") 
 head -2 "$OUT/rejects.ndjson" | cut -c1-200
 echo "counters:           $OUT/ingest-stats.json"
 echo
+echo "== rtml featurize --store $OUT/blue.db (event-time features, windows, prediction jobs)"
+$RTML featurize "$OUT/events.ndjson.gz" --store "$OUT/blue.db" --color blue --rejects "$OUT/late.ndjson" \
+  --stats "$OUT/featurize-stats.json" -o "$OUT/jobs.ndjson"
+echo
+echo "prediction jobs:    $OUT/jobs.ndjson ($(wc -l < "$OUT/jobs.ndjson") lines), e.g."
+head -2 "$OUT/jobs.ndjson"
+echo
+echo "a few users' online features (sqlite3 $OUT/blue.db):"
+sqlite3 -header -column "$OUT/blue.db" \
+  "SELECT user_id, last_event, session_sleep_starts AS sleep_starts, session_sleep_bounce_rate AS bounce_rate,
+          round(search_affinity_focus, 2) AS aff_focus, round(search_affinity_sleep, 2) AS aff_sleep,
+          round(heart_rate_slope_10m, 2) AS hr_slope, starts_move_10m AS move_10m
+     FROM features WHERE search_affinity_focus IS NOT NULL ORDER BY event_ts DESC LIMIT 5"
+echo
+sqlite3 -header -column "$OUT/blue.db" \
+  "SELECT event, count(*) AS windows, sum(n) AS events FROM user_windows GROUP BY event ORDER BY events DESC"
+echo
 echo "== rtml simulate --users 2000 --seed 7 --malformed-rate 0.001 | rtml ingest (a live pipe)"
 $RTML simulate --users 2000 --seed 7 --malformed-rate 0.001 --duplicate-rate 0.002 --quiet \
   | $RTML ingest --quiet --stats "$OUT/pipe-stats.json" > /dev/null || true
