@@ -88,71 +88,75 @@ struct FeatureCalculator {
     }
 
     /// The row of `user` as of `t` from the state's events with time <= t.
+    @inline(__always)
     func row(
-        _ user: UserState, asOf t: Int64, session: SessionCounts, lastEvent: String, updatedAt: Int64
+        _ user: UnsafeMutablePointer<UserState>, asOf t: Int64, session: SessionCounts, lastEvent: String, updatedAt: Int64
     ) -> (row: FeatureRow, steps: SignalStats, heartRate: SignalStats) {
         var steps = SignalStats(), heartRate = SignalStats()
         let values = [FeatureValue](unsafeUninitializedCapacity: FeatureColumns.count) { buffer, initialized in
             buffer.initialize(repeating: .null)
             initialized = buffer.count
-            (steps, heartRate) = fill(buffer, user, asOf: t, session: session, lastEvent: lastEvent)
+            (steps, heartRate) = fill(buffer.baseAddress!, user, asOf: t, session: session, lastEvent: lastEvent)
         }
-        return (FeatureRow(userId: user.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
+        return (FeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
     }
 
-    /// Writes the row's values into `values` (all `.null` on entry).
+    /// Writes the row's values into `values` (all `.null` on entry: a value
+    /// is written over a `.null` without destroying it, which holds nothing).
     @inline(__always)
     private func fill(
-        _ values: UnsafeMutableBufferPointer<FeatureValue>, _ user: UserState, asOf t: Int64,
+        _ values: UnsafeMutablePointer<FeatureValue>, _ user: UnsafeMutablePointer<UserState>, asOf t: Int64,
         session: SessionCounts, lastEvent: String
     ) -> (SignalStats, SignalStats) {
-        values[FeatureColumns.sleepStarts] = .integer(session.starts)
-        values[FeatureColumns.sleepBounces] = .integer(session.bounces)
+        @inline(__always) func put(_ k: Int, _ v: FeatureValue) { (values + k).initialize(to: v) }
+        put(FeatureColumns.sleepStarts, .integer(session.starts))
+        put(FeatureColumns.sleepBounces, .integer(session.bounces))
         if session.starts > 0 {
-            values[FeatureColumns.sleepBounceRate] = .real(Double(session.bounces) / Double(session.starts))
+            put(FeatureColumns.sleepBounceRate, .real(Double(session.bounces) / Double(session.starts)))
         }
 
         searchFeatures(user, asOf: t, into: values)
 
         let trailingBound = Saturating.sub(t, config.trailingMillis)
-        let samples = user.samples
-        let hi = samples.end(atOrBefore: t)
-        let lo = samples.start(after: trailingBound, end: hi)
-        let steps = Self.stats(samples, lo, hi, t, heartRate: false)
-        let heartRate = Self.stats(samples, lo, hi, t, heartRate: true)
-        if steps.count > 0 { values[FeatureColumns.stepsMean] = .real(steps.mean) }
-        if let s = steps.slope { values[FeatureColumns.stepsSlope] = .real(s) }
-        if heartRate.count > 0 { values[FeatureColumns.heartRateMean] = .real(heartRate.mean) }
-        if let s = heartRate.slope { values[FeatureColumns.heartRateSlope] = .real(s) }
+        let (steps, heartRate) = user.pointee.samples.withUnsafeBufferPointer { samples in
+            let hi = samples.end(atOrBefore: t)
+            let lo = samples.start(after: trailingBound, end: hi)
+            return (Self.stats(samples, lo, hi, t, heartRate: false), Self.stats(samples, lo, hi, t, heartRate: true))
+        }
+        if steps.count > 0 { put(FeatureColumns.stepsMean, .real(steps.mean)) }
+        if let s = steps.slope { put(FeatureColumns.stepsSlope, .real(s)) }
+        if heartRate.count > 0 { put(FeatureColumns.heartRateMean, .real(heartRate.mean)) }
+        if let s = heartRate.slope { put(FeatureColumns.heartRateSlope, .real(s)) }
 
         var starts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
         var completes: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
-        let contents = user.contents
-        let chi = contents.end(atOrBefore: t)
-        let clo = contents.start(after: trailingBound, end: chi)
-        withUnsafeMutableBytes(of: &starts) { s in
-            withUnsafeMutableBytes(of: &completes) { c in
-                let sp = s.bindMemory(to: Int64.self), cp = c.bindMemory(to: Int64.self)
-                for i in clo..<chi {
-                    let mark = contents[i]
-                    if mark.isComplete { cp[Int(mark.category)] += 1 } else { sp[Int(mark.category)] += 1 }
-                }
-                for k in 0..<5 {
-                    values[columns.starts[k]] = .integer(sp[k])
-                    values[columns.completes[k]] = .integer(cp[k])
+        user.pointee.contents.withUnsafeBufferPointer { contents in
+            let chi = contents.end(atOrBefore: t)
+            let clo = contents.start(after: trailingBound, end: chi)
+            withUnsafeMutableBytes(of: &starts) { s in
+                withUnsafeMutableBytes(of: &completes) { c in
+                    let sp = s.bindMemory(to: Int64.self), cp = c.bindMemory(to: Int64.self)
+                    for i in clo..<chi {
+                        let mark = contents[i]
+                        if mark.isComplete { cp[Int(mark.category)] += 1 } else { sp[Int(mark.category)] += 1 }
+                    }
+                    for k in 0..<5 {
+                        put(columns.starts[k], .integer(sp[k]))
+                        put(columns.completes[k], .integer(cp[k]))
+                    }
                 }
             }
         }
 
-        values[FeatureColumns.lastEvent] = .text(lastEvent)
-        values[FeatureColumns.lastEventTs] = .integer(t)
+        put(FeatureColumns.lastEvent, .text(lastEvent))
+        put(FeatureColumns.lastEventTs, .integer(t))
         return (steps, heartRate)
     }
 
     /// Mean and OLS slope per minute of one signal over samples lo..<hi,
     /// against time in minutes relative to `t` (two passes, centred).
     @inline(__always)
-    static func stats(_ samples: [BiometricSample], _ lo: Int, _ hi: Int, _ t: Int64,
+    static func stats(_ samples: UnsafeBufferPointer<BiometricSample>, _ lo: Int, _ hi: Int, _ t: Int64,
                       heartRate: Bool) -> SignalStats {
         @inline(__always) func value(_ i: Int) -> Double { heartRate ? samples[i].heartRate : samples[i].steps }
         var n = 0
@@ -184,19 +188,21 @@ struct FeatureCalculator {
 
     /// `search_embedding` and the affinities from the searches in (t - memory, t].
     @inline(__always)
-    func searchFeatures(_ user: UserState, asOf t: Int64, into values: UnsafeMutableBufferPointer<FeatureValue>) {
-        let searches = user.searches
-        guard !searches.isEmpty else { return }
-        let hi = searches.end(atOrBefore: t)
-        let lo = searches.start(after: Saturating.sub(t, config.searchMemoryMillis), end: hi)
-        guard lo < hi else { return }
-        if !(user.embeddingCache.valid && user.embeddingCache.lo == lo && user.embeddingCache.hi == hi) {
-            user.embeddingCache = embedding(searches, lo, hi)
+    func searchFeatures(_ user: UnsafeMutablePointer<UserState>, asOf t: Int64, into values: UnsafeMutablePointer<FeatureValue>) {
+        guard !user.pointee.searches.isEmpty else { return }
+        let (lo, hi) = user.pointee.searches.withUnsafeBufferPointer { searches in
+            let hi = searches.end(atOrBefore: t)
+            return (searches.start(after: Saturating.sub(t, config.searchMemoryMillis), end: hi), hi)
         }
-        let cache = user.embeddingCache
-        values[FeatureColumns.searchEmbedding] = cache.embedding
-        for k in 0..<cache.affinities.count {
-            values[columns.affinity[k]] = cache.affinities[k]
+        guard lo < hi else { return }
+        if !(user.pointee.embeddingCache.valid && user.pointee.embeddingCache.lo == lo && user.pointee.embeddingCache.hi == hi) {
+            user.pointee.embeddingCache = embedding(user.pointee.searches, lo, hi)
+        }
+        (values + FeatureColumns.searchEmbedding).initialize(to: user.pointee.embeddingCache.embedding)
+        user.pointee.embeddingCache.affinities.withUnsafeBufferPointer { affinities in
+            for k in 0..<affinities.count {
+                (values + columns.affinity[k]).initialize(to: affinities[k])
+            }
         }
     }
 

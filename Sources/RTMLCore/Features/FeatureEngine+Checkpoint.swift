@@ -6,7 +6,6 @@
 /// integers, exact Double/Float bit patterns.
 extension FeatureEngine {
     static let globalStateVersion: UInt8 = 1
-    static let userStateVersion: UInt8 = 1
 
     /// Engine-wide scalars: settings fingerprint, watermark, max event time, counters.
     public func encodeGlobalState() -> [UInt8] {
@@ -36,10 +35,71 @@ extension FeatureEngine {
         return w.bytes.withUnsafeBytes { Hash128($0) }
     }
 
-    func encodeUserState(_ user: UserState) -> [UInt8] {
+    /// Rebuilds an engine from `encodeGlobalState`, the latest state of every
+    /// user `takeDirtyUserStates` reported (without the dropped ones) and
+    /// every open window `takeDirtyWindows` reported (without the finalised ones).
+    public static func restore(
+        config: FeatureConfig, embeddings: TermEmbeddings, global: [UInt8], users: [(String, [UInt8])],
+        windows: [(userId: String, event: String, windowStart: Int64, count: Int64)]
+    ) throws -> FeatureEngine {
+        if let problem = config.problem { throw RTMLError.usage(problem) }
+        let engine = FeatureEngine(config: config, embeddings: embeddings)
+        var r = try StateReader(global, what: "featurize", version: globalStateVersion)
+        let fingerprint = Hash128(high: UInt64(bitPattern: try r.i64()), low: UInt64(bitPattern: try r.i64()))
+        guard fingerprint == engine.settingsFingerprint else {
+            throw RTMLError(
+                "the checkpoint was made with other feature settings or term vectors (--window, --slide, "
+                    + "--window-offset, --watermark, --session-gap, --bounce-threshold, --search-memory, --embeddings); "
+                    + "run with the same ones or start a new store")
+        }
+        engine.watermark = try r.i64()
+        engine.maxEventTime = try r.i64()
+        engine.acceptedCount = try r.i64()
+        engine.lateCount = try r.i64()
+        engine.finalisedWindowCount = try r.i64()
+        engine.evictedUserCount = try r.i64()
+        try r.finish()
+
+        for (userId, bytes) in users {
+            let (decoded, lastEvent) = try EngineCore.decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
+            guard engine.core.userSlots[userId] == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
+            let slot = engine.core.userSlot(userId)
+            let user = engine.core.users[slot]
+            let serial = user.pointee.serial
+            user.pointee = decoded
+            user.pointee.serial = serial
+            user.pointee.lastEvent = engine.core.intern(lastEvent)
+            user.pointee.session = user.pointee.sessionCounts(
+                through: user.pointee.timeline.count - 1, gap: config.sessionGapMillis)
+            if user.pointee.maxTime != .min { engine.core.moveEvictionBucket(slot) }
+        }
+        for w in windows {
+            guard let slot = engine.core.userSlots[w.userId] else {
+                throw RTMLError("checkpoint has an open window of user \"\(w.userId)\" but no state for that user")
+            }
+            guard w.count > 0, Saturating.add(w.windowStart, config.windowMillis) > engine.watermark,
+                  engine.windowing.latestStart(w.windowStart) == w.windowStart
+            else {
+                throw RTMLError("checkpoint has an impossible open window (\(w.userId), \(w.event), start \(w.windowStart), count \(w.count))")
+            }
+            let event = KnownEvent(rawValue: w.event).map { Int32($0.index) } ?? engine.core.intern(w.event)
+            guard engine.core.users[slot].pointee.windowRef(event: event, start: w.windowStart) == nil else {
+                throw RTMLError("checkpoint has the window (\(w.userId), \(w.event), start \(w.windowStart)) twice")
+            }
+            _ = engine.core.addWindow(slot, event, w.windowStart, count: w.count, dirty: false)
+        }
+        return engine
+    }
+}
+
+extension EngineCore {
+    static let userStateVersion: UInt8 = 1
+
+    func encodeUserState(_ u: UnsafeMutablePointer<UserState>) -> [UInt8] {
         var w = StateWriter(version: Self.userStateVersion)
+        let user = u.pointee
         w.i64(user.maxTime)
-        w.string(user.lastEvent)
+        w.string(user.lastEvent >= 0 ? eventNames[Int(user.lastEvent)] : "")
         w.u8(user.hasBase ? 1 : 0)
         w.i64(user.baseLast)
         w.i64(user.baseCounts.starts)
@@ -71,11 +131,12 @@ extension FeatureEngine {
         return w.bytes
     }
 
-    static func decodeUserState(_ userId: String, _ bytes: [UInt8], dimensions: Int) throws -> UserState {
+    /// The user (with a placeholder serial) and the name of its last event.
+    static func decodeUserState(_ userId: String, _ bytes: [UInt8], dimensions: Int) throws -> (UserState, String) {
         var r = try StateReader(bytes, what: "user \"\(userId)\"", version: userStateVersion)
-        let user = UserState(userId: userId)
+        var user = UserState(userId: userId, serial: -1)
         user.maxTime = try r.i64()
-        user.lastEvent = try r.string()
+        let lastEvent = try r.string()
         user.hasBase = try r.u8() != 0
         user.baseLast = try r.i64()
         user.baseCounts = SessionCounts(starts: try r.i64(), bounces: try r.i64())
@@ -101,58 +162,7 @@ extension FeatureEngine {
             user.searches.append(SearchMark(time: time, vector: vector))
         }
         try r.finish()
-        return user
+        return (user, lastEvent)
     }
 
-    /// Rebuilds an engine from `encodeGlobalState`, the latest state of every
-    /// user `takeDirtyUserStates` reported (without the dropped ones) and
-    /// every open window `takeDirtyWindows` reported (without the finalised ones).
-    public static func restore(
-        config: FeatureConfig, embeddings: TermEmbeddings, global: [UInt8], users: [(String, [UInt8])],
-        windows: [(userId: String, event: String, windowStart: Int64, count: Int64)]
-    ) throws -> FeatureEngine {
-        if let problem = config.problem { throw RTMLError.usage(problem) }
-        let engine = FeatureEngine(config: config, embeddings: embeddings)
-        var r = try StateReader(global, what: "featurize", version: globalStateVersion)
-        let fingerprint = Hash128(high: UInt64(bitPattern: try r.i64()), low: UInt64(bitPattern: try r.i64()))
-        guard fingerprint == engine.settingsFingerprint else {
-            throw RTMLError(
-                "the checkpoint was made with other feature settings or term vectors (--window, --slide, "
-                    + "--window-offset, --watermark, --session-gap, --bounce-threshold, --search-memory, --embeddings); "
-                    + "run with the same ones or start a new store")
-        }
-        engine.watermark = try r.i64()
-        engine.maxEventTime = try r.i64()
-        engine.acceptedCount = try r.i64()
-        engine.lateCount = try r.i64()
-        engine.finalisedWindowCount = try r.i64()
-        engine.evictedUserCount = try r.i64()
-        try r.finish()
-
-        for (userId, bytes) in users {
-            let user = try decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
-            user.session = user.sessionCounts(through: user.timeline.count - 1, gap: config.sessionGapMillis)
-            guard engine.users[userId] == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
-            engine.users[userId] = user
-            if user.maxTime != .min { engine.moveEvictionBucket(user) }
-        }
-        for w in windows {
-            guard let user = engine.users[w.userId] else {
-                throw RTMLError("checkpoint has an open window of user \"\(w.userId)\" but no state for that user")
-            }
-            guard w.count > 0, Saturating.add(w.windowStart, config.windowMillis) > engine.watermark,
-                  engine.windowing.latestStart(w.windowStart) == w.windowStart
-            else {
-                throw RTMLError("checkpoint has an impossible open window (\(w.userId), \(w.event), start \(w.windowStart), count \(w.count))")
-            }
-            let event = KnownEvent(rawValue: w.event).map { Int32($0.index) } ?? engine.intern(w.event)
-            guard user.windowIndex(event: event, start: w.windowStart) == nil else {
-                throw RTMLError("checkpoint has the window (\(w.userId), \(w.event), start \(w.windowStart)) twice")
-            }
-            user.windows.append(OpenWindow(event: event, start: w.windowStart, count: w.count, dirty: false))
-            engine.openWindowCount += 1
-            engine.addToBucket(user, event, w.windowStart)
-        }
-        return engine
-    }
 }

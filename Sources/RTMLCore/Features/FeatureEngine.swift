@@ -25,340 +25,103 @@ public final class FeatureEngine {
 
     public let config: FeatureConfig
     public let embeddings: TermEmbeddings
-    let windowing: SlidingWindows
-    let calculator: FeatureCalculator
+    var windowing: SlidingWindows { core.windowing }
+
+    /// All mutable state, in one struct: a call reaches it through a single
+    /// access to this property (one exclusivity check per call, not one per
+    /// field touched).
+    var core: EngineCore
 
     /// Int64.min before any event; Int64.max after `flushAll`.
-    public internal(set) var watermark: Int64 = .min
-    public internal(set) var maxEventTime: Int64 = .min
-    public internal(set) var acceptedCount: Int64 = 0
-    public internal(set) var lateCount: Int64 = 0
-    public internal(set) var finalisedWindowCount: Int64 = 0
-    public internal(set) var evictedUserCount: Int64 = 0
+    public internal(set) var watermark: Int64 {
+        get { core.watermark }
+        set { core.watermark = newValue }
+    }
+    public internal(set) var maxEventTime: Int64 {
+        get { core.maxEventTime }
+        set { core.maxEventTime = newValue }
+    }
+    public internal(set) var acceptedCount: Int64 {
+        get { core.acceptedCount }
+        set { core.acceptedCount = newValue }
+    }
+    public internal(set) var lateCount: Int64 {
+        get { core.lateCount }
+        set { core.lateCount = newValue }
+    }
+    public internal(set) var finalisedWindowCount: Int64 {
+        get { core.finalisedWindowCount }
+        set { core.finalisedWindowCount = newValue }
+    }
+    public internal(set) var evictedUserCount: Int64 {
+        get { core.evictedUserCount }
+        set { core.evictedUserCount = newValue }
+    }
+    public var userCount: Int { core.userSlots.count }
+    public var openWindowCount: Int { core.openWindowCount }
 
-    var users: [String: UserState] = [:]
-    public var userCount: Int { users.count }
-    public internal(set) var openWindowCount = 0
-
-    // Event names interned for windows: the known events first, by `KnownEvent.index`.
-    var eventNames: [String] = KnownEvent.allCases.map(\.rawValue)
-    var eventIds: [String: Int32] = Dictionary(
-        uniqueKeysWithValues: KnownEvent.allCases.map { ($0.rawValue, Int32($0.index)) })
-
-    /// Open windows by start (all windows have one length, so also by end).
-    var windowBuckets: [Int64: [(user: UserState, event: Int32)]] = [:]
-    var bucketStarts: [Int64] = []
-
-    /// Users by the minute of their largest event time (stale entries are skipped).
-    var evictionBuckets: [Int64: [UserState]] = [:]
-    var evictionMinutes: [Int64] = []
-    static let evictionBucketMillis: Int64 = 60_000
     /// Tests turn these off to show that forgetting never changes an output.
-    var pruningEnabled = true
-    var evictionEnabled = true
-
-    // Pending output, handed over by the take methods.
-    var finalWindows: [WindowCount] = []
-    var changedOnline: [UserState] = []
-    var dirtyUsers: [UserState] = []
-    var evictedIds: [String] = []
-    var dirtyWindowRefs: [(user: UserState, event: Int32, start: Int64)] = []
-    var finalisedWindowKeys: [(userId: String, event: String, windowStart: Int64)] = []
+    var pruningEnabled: Bool {
+        get { core.pruningEnabled }
+        set { core.pruningEnabled = newValue }
+    }
+    var evictionEnabled: Bool {
+        get { core.evictionEnabled }
+        set { core.evictionEnabled = newValue }
+    }
 
     public init(config: FeatureConfig, embeddings: TermEmbeddings) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
         self.embeddings = embeddings
-        windowing = SlidingWindows(config)
-        calculator = FeatureCalculator(config: config, embeddings: embeddings)
+        core = EngineCore(config: config, embeddings: embeddings)
     }
 
-    // MARK: Processing
+    deinit {
+        core.users.destroy()
+    }
+
+    /// A copy of a user's state (for tests), nil when not in memory.
+    func userState(_ userId: String) -> UserState? {
+        guard let slot = core.userSlots[userId] else { return nil }
+        return core.users[slot].pointee
+    }
 
     public func process(_ event: FeatureEvent) -> Outcome {
-        let t = event.eventTime
-        let latestStart = windowing.latestStart(t)
-        let window = windowing.windowMillis
-        if Saturating.add(latestStart, window) <= watermark {
-            lateCount += 1
-            return .late(watermark: watermark)
-        }
-        acceptedCount += 1
-
-        let user: UserState
-        if let known = users[event.userId] {
-            user = known
-        } else {
-            user = UserState(userId: event.userId)
-            users[event.userId] = user
-        }
-
-        let eventId = event.kind.map { Int32($0.index) } ?? intern(event.event)
-        var start = latestStart
-        let lowest = Saturating.sub(t, window)
-        while start > lowest {
-            if Saturating.add(start, window) > watermark { count(user, eventId, start) }
-            start &-= windowing.slideMillis
-        }
-
-        let (history, trigger) = accept(event, user)
-
-        if t > maxEventTime {
-            maxEventTime = t
-            let candidate = Saturating.sub(t, config.watermarkDelayMillis)
-            if candidate > watermark {
-                watermark = candidate
-                finaliseWindows()
-                evictUsers()
-            }
-        }
-        prune(user)
-        return .accepted(history: history, trigger: trigger)
+        core.process(event)
     }
 
-    func intern(_ name: String) -> Int32 {
-        if let id = eventIds[name] { return id }
-        let id = Int32(eventNames.count)
-        eventNames.append(name)
-        eventIds[name] = id
-        return id
+    /// End of input (`--flush-at-end`): the watermark moves past everything,
+    /// every open window is finalised, every user dropped. Any later event is late.
+    public func flushAll() {
+        core.flushAll()
     }
 
-    @inline(__always)
-    func count(_ user: UserState, _ event: Int32, _ start: Int64) {
-        if let i = user.windowIndex(event: event, start: start) {
-            user.windows[i].count += 1
-            if !user.windows[i].dirty {
-                user.windows[i].dirty = true
-                dirtyWindowRefs.append((user, event, start))
-            }
-        } else {
-            user.windows.append(OpenWindow(event: event, start: start, count: 1, dirty: true))
-            dirtyWindowRefs.append((user, event, start))
-            openWindowCount += 1
-            addToBucket(user, event, start)
-        }
+    // MARK: Handing over results
+
+    /// Windows finalised since the last call, in emission order (by window
+    /// end, start, user id, event name).
+    public func takeFinalWindows() -> [WindowCount] {
+        core.takeFinalWindows()
     }
 
-    func addToBucket(_ user: UserState, _ event: Int32, _ start: Int64) {
-        if windowBuckets[start] == nil {
-            let i = bucketStarts.firstIndex { $0 > start } ?? bucketStarts.count
-            bucketStarts.insert(start, at: i)
-        }
-        windowBuckets[start, default: []].append((user, event))
+    /// Users whose online row changed since the last call, with that row, in
+    /// the order they first changed.
+    public func takeChangedOnlineRows() -> [FeatureRow] {
+        core.takeChangedOnlineRows()
     }
 
-    /// Applies an accepted event to its user's state; returns the history row and trigger.
-    func accept(_ event: FeatureEvent, _ user: UserState) -> (FeatureRow, String?) {
-        let t = event.eventTime
-        let kind = event.kind
-        let gap = config.sessionGapMillis
-
-        var flags: UInt8 = 0
-        if event.category == .sleep {
-            if kind == .contentStart { flags |= SessionCounts.sleepStart }
-            if kind == .contentExit, let position = event.positionSec,
-               position * 1000 < Double(config.bounceThresholdMillis) {
-                flags |= SessionCounts.sleepBounce
-            }
-        }
-        let inOrder = t >= user.maxTime
-        let timelineIndex = user.timeline.insertByTime(TimelineEntry(time: t, flags: flags))
-        let historySession: SessionCounts
-        if inOrder {
-            if user.maxTime != .min && t - user.maxTime >= gap { user.session = SessionCounts() }
-            user.session.add(flags)
-            historySession = user.session
-        } else {
-            historySession = user.sessionCounts(through: timelineIndex, gap: gap)
-        }
-
-        var sampleIndex = -1
-        switch kind {
-        case .contentStart, .contentComplete:
-            if let category = event.category {
-                user.contents.insertByTime(ContentMark(
-                    time: t, category: UInt8(category.rawValue), isComplete: kind == .contentComplete))
-            }
-        case .search:
-            if let query = event.query, let vector = embeddings.embed(query) {
-                user.searches.insertByTime(SearchMark(time: t, vector: vector))
-                user.embeddingCache.valid = false
-            }
-        case .biometric:
-            if event.steps != nil || event.heartRate != nil {
-                sampleIndex = user.samples.insertByTime(BiometricSample(
-                    time: t, steps: event.steps ?? .nan, heartRate: event.heartRate ?? .nan, trend: 0))
-            }
-        default:
-            break
-        }
-
-        if inOrder {
-            user.maxTime = t
-            user.lastEvent = event.event
-            moveEvictionBucket(user)
-        }
-
-        let (history, steps, heartRate) = calculator.row(
-            user, asOf: t, session: historySession, lastEvent: event.event, updatedAt: event.receivedAt)
-
-        var trigger: String?
-        switch kind {
-        case .search: trigger = "search"
-        case .contentComplete: trigger = "content.complete"
-        case .contentExit: trigger = "content.exit"
-        default: break
-        }
-        if sampleIndex >= 0 {
-            let level = BiometricTrend.level(steps: steps, heartRate: heartRate)
-            user.samples[sampleIndex].trend = level
-            var previous: UInt8 = 0
-            if sampleIndex > 0, user.samples[sampleIndex - 1].time > Saturating.sub(t, config.trailingMillis) {
-                previous = user.samples[sampleIndex - 1].trend
-            }
-            if level != previous { trigger = "biometric.trend" }
-        }
-
-        if inOrder {
-            user.onlineRow = history
-        } else {
-            user.session = user.sessionCounts(through: user.timeline.count - 1, gap: gap)
-            user.onlineRow = calculator.row(
-                user, asOf: user.maxTime, session: user.session, lastEvent: user.lastEvent,
-                updatedAt: event.receivedAt).row
-        }
-        if !user.onlineChanged {
-            user.onlineChanged = true
-            changedOnline.append(user)
-        }
-        markDirty(user)
-        return (history, trigger)
+    /// Users whose state changed since the last call, with their encoded
+    /// state, or nil for users dropped from memory (delete their checkpoint).
+    /// Each user appears once.
+    public func takeDirtyUserStates() -> [(userId: String, state: [UInt8]?)] {
+        core.takeDirtyUserStates()
     }
 
-    @inline(__always)
-    func markDirty(_ user: UserState) {
-        if !user.isDirty {
-            user.isDirty = true
-            dirtyUsers.append(user)
-        }
-    }
-
-    // MARK: Bounded memory
-
-    /// Any later accepted event has time > watermark - window (its latest
-    /// window must end after the watermark): nothing at or before that can
-    /// have an event inserted before it or be inside a later row's span.
-    var horizon: Int64 { Saturating.sub(watermark, windowing.windowMillis) }
-
-    /// Drops what no later row can read: timeline entries at or before the
-    /// horizon (folded into the session summary), samples and content marks
-    /// older than the trailing span before it, searches older than the memory.
-    func prune(_ user: UserState) {
-        guard pruningEnabled else { return }
-        // Forget in chunks of a minute rather than an item per event: less
-        // copying, the same outputs (nothing dropped can be read again).
-        let h = horizon
-        let slack = Self.pruneSlackMillis
-        if let first = user.timeline.first, first.time <= Saturating.sub(h, slack) {
-            user.foldTimeline(atOrBefore: h, gap: config.sessionGapMillis)
-        }
-        let trailingCut = Saturating.sub(h, config.trailingMillis)
-        if let first = user.samples.first, first.time <= Saturating.sub(trailingCut, slack) {
-            user.samples.removeAtOrBefore(trailingCut)
-        }
-        if let first = user.contents.first, first.time <= Saturating.sub(trailingCut, slack) {
-            user.contents.removeAtOrBefore(trailingCut)
-        }
-        let searchCut = Saturating.sub(h, config.searchMemoryMillis)
-        if let first = user.searches.first, first.time <= Saturating.sub(searchCut, slack) {
-            user.searches.removeAtOrBefore(searchCut)
-            user.embeddingCache.valid = false
-        }
-    }
-
-    static let pruneSlackMillis: Int64 = 60_000
-
-    @inline(__always)
-    func moveEvictionBucket(_ user: UserState) {
-        let minute = SlidingWindows.floorDiv(user.maxTime, Self.evictionBucketMillis)
-        guard minute != user.evictionBucket else { return }
-        user.evictionBucket = minute
-        if evictionBuckets[minute] == nil {
-            var i = evictionMinutes.count
-            while i > 0 && evictionMinutes[i - 1] > minute { i -= 1 }
-            evictionMinutes.insert(minute, at: i)
-        }
-        evictionBuckets[minute, default: []].append(user)
-    }
-
-    /// Drops every user whose state can no longer change a row: a later
-    /// event of theirs has time > horizon, so when their largest event time
-    /// is at least the memory span (session gap, trailing span, search
-    /// memory) before that, it starts a new session and sees none of their
-    /// samples, contents or searches. Whole minutes of largest event time go
-    /// at once, so the set of users kept depends only on the events so far.
-    func evictUsers() {
-        guard evictionEnabled else { return }
-        let threshold = Saturating.sub(Saturating.add(horizon, 1), config.memorySpanMillis)
-        let bucket = Self.evictionBucketMillis
-        while let minute = evictionMinutes.first,
-              minute &* bucket &+ (bucket - 1) <= threshold {
-            evictionMinutes.removeFirst()
-            for user in evictionBuckets.removeValue(forKey: minute) ?? []
-            where user.isLive && user.evictionBucket == minute {
-                evict(user)
-            }
-        }
-    }
-
-    func evict(_ user: UserState) {
-        // Its windows end by maxTime + window <= the watermark: all final already.
-        assert(user.windows.isEmpty, "evicting a user with open windows")
-        guard user.windows.isEmpty else { return }
-        users.removeValue(forKey: user.userId)
-        user.isLive = false
-        evictedIds.append(user.userId)
-        evictedUserCount += 1
-    }
-
-    // MARK: Windows
-
-    func finaliseWindows() {
-        let window = windowing.windowMillis
-        while let start = bucketStarts.first, Saturating.add(start, window) <= watermark {
-            bucketStarts.removeFirst()
-            let entries = windowBuckets.removeValue(forKey: start) ?? []
-            // Sort plain keys (the first 8 bytes of the user id as an
-            // integer, then the entry's position); whole strings are compared
-            // only on a tie.
-            let names = eventNames
-            var order = entries.indices.map { (prefix: entries[$0].user.sortPrefix, index: Int32($0)) }
-            order.sort { l, r in
-                if l.prefix != r.prefix { return l.prefix < r.prefix }
-                let a = entries[Int(l.index)], b = entries[Int(r.index)]
-                if a.user !== b.user {
-                    let c = Self.compareBytes(a.user.userId, b.user.userId)
-                    if c != 0 { return c < 0 }
-                }
-                return Self.compareBytes(names[Int(a.event)], names[Int(b.event)]) < 0
-            }
-            var batch: [WindowCount] = []
-            batch.reserveCapacity(entries.count)
-            let end = Saturating.add(start, window)
-            for key in order {
-                let (user, event) = entries[Int(key.index)]
-                guard let i = user.windowIndex(event: event, start: start) else { continue }
-                let count = user.windows[i].count
-                user.windows.remove(at: i)
-                batch.append(WindowCount(
-                    userId: user.userId, event: eventNames[Int(event)], windowStart: start, windowEnd: end, count: count))
-            }
-            openWindowCount -= batch.count
-            finalisedWindowCount += Int64(batch.count)
-            for w in batch { finalisedWindowKeys.append((w.userId, w.event, w.windowStart)) }
-            finalWindows += batch
-        }
+    /// Open windows added, changed or finalised since the last call: the new
+    /// count, or nil when finalised (delete its checkpoint row). Each window appears once.
+    public func takeDirtyWindows() -> [(userId: String, event: String, windowStart: Int64, count: Int64?)] {
+        core.takeDirtyWindows()
     }
 
     /// Byte order of UTF-8 (what SQLite's BINARY collation does), user first.
@@ -383,10 +146,442 @@ public final class FeatureEngine {
             }
         }
     }
+}
 
-    /// End of input (`--flush-at-end`): the watermark moves past everything,
-    /// every open window is finalised, every user dropped. Any later event is late.
-    public func flushAll() {
+/// One (user, event name) count of the window of a bucket.
+struct BucketEntry {
+    var prefix: UInt64
+    var slot: Int32
+    var event: Int32
+    var count: Int64
+    /// Changed since the last `takeDirtyWindows`.
+    var dirty: Bool
+}
+
+/// The open windows of one start (all windows have one length, so one end).
+/// Buckets are reused; `generation` tells a reused one from its past.
+struct WindowBucket {
+    var start: Int64 = 0
+    var generation: UInt32 = 0
+    var entries: [BucketEntry] = []
+}
+
+/// The engine's state and logic (see `FeatureEngine`).
+struct EngineCore {
+    let config: FeatureConfig
+    let embeddings: TermEmbeddings
+    let windowing: SlidingWindows
+    let calculator: FeatureCalculator
+
+    var watermark: Int64 = .min
+    var maxEventTime: Int64 = .min
+    var acceptedCount: Int64 = 0
+    var lateCount: Int64 = 0
+    var finalisedWindowCount: Int64 = 0
+    var evictedUserCount: Int64 = 0
+    var openWindowCount = 0
+
+    var users = UserTable()
+    var userSlots: [String: Int32] = [:]
+    var nextSerial: Int64 = 0
+
+    // Event names interned for windows: the known events first, by `KnownEvent.index`.
+    var eventNames: [String] = KnownEvent.allCases.map(\.rawValue)
+    var eventIds: [String: Int32] = Dictionary(
+        uniqueKeysWithValues: KnownEvent.allCases.map { ($0.rawValue, Int32($0.index)) })
+    /// Position of each interned name in byte order (recomputed when a name is added).
+    var eventRanks: [Int32] = []
+
+    /// Open windows: buckets by start, the starts in order, unused buckets.
+    var buckets: [WindowBucket] = []
+    var bucketOfStart: [Int64: Int32] = [:]
+    var bucketStarts: [Int64] = []
+    var spareBuckets: [Int32] = []
+    /// The bucket of the start last looked up (events come in runs of one start).
+    var lastStart: Int64 = .min
+    var lastBucket: Int32 = -1
+
+    /// Users by the minute of their largest event time (stale entries are skipped).
+    var evictionBuckets: [Int64: [(slot: Int32, serial: Int64)]] = [:]
+    var evictionMinutes: [Int64] = []
+    static let evictionBucketMillis: Int64 = 60_000
+    var pruningEnabled = true
+    var evictionEnabled = true
+
+    // Pending output, handed over by the take methods.
+    var finalWindows: [WindowCount] = []
+    var changedOnline: [(slot: Int32, serial: Int64)] = []
+    /// Online rows not yet handed over of users dropped since, by serial.
+    var droppedOnline: [Int64: FeatureRow] = [:]
+    var dirtyUsers: [(slot: Int32, serial: Int64)] = []
+    var evictedIds: [String] = []
+    var dirtyWindowRefs: [(bucket: Int32, generation: UInt32, entry: Int32)] = []
+    var finalisedWindowKeys: [(userId: String, event: Int32, windowStart: Int64)] = []
+
+    init(config: FeatureConfig, embeddings: TermEmbeddings) {
+        self.config = config
+        self.embeddings = embeddings
+        windowing = SlidingWindows(config)
+        calculator = FeatureCalculator(config: config, embeddings: embeddings)
+        eventRanks = Self.ranks(eventNames)
+    }
+
+    static func ranks(_ names: [String]) -> [Int32] {
+        let order = names.indices.sorted { FeatureEngine.compareBytes(names[$0], names[$1]) < 0 }
+        var ranks = [Int32](repeating: 0, count: names.count)
+        for (rank, id) in order.enumerated() { ranks[id] = Int32(rank) }
+        return ranks
+    }
+
+    // MARK: Processing
+
+    mutating func process(_ event: FeatureEvent) -> FeatureEngine.Outcome {
+        let t = event.eventTime
+        let latestStart = windowing.latestStart(t)
+        let window = windowing.windowMillis
+        if Saturating.add(latestStart, window) <= watermark {
+            lateCount += 1
+            return .late(watermark: watermark)
+        }
+        acceptedCount += 1
+
+        let slot = userSlot(event.userId)
+        let eventId = event.kind.map { Int32($0.index) } ?? intern(event.event)
+        var start = latestStart
+        let lowest = Saturating.sub(t, window)
+        while start > lowest {
+            if Saturating.add(start, window) > watermark { count(slot, eventId, start) }
+            start &-= windowing.slideMillis
+        }
+
+        let (history, trigger) = accept(event, slot, eventId)
+
+        if t > maxEventTime {
+            maxEventTime = t
+            let candidate = Saturating.sub(t, config.watermarkDelayMillis)
+            if candidate > watermark {
+                watermark = candidate
+                finaliseWindows()
+                evictUsers()
+            }
+        }
+        prune(users[slot])
+        return .accepted(history: history, trigger: trigger)
+    }
+
+    @inline(__always)
+    mutating func userSlot(_ userId: String) -> Int32 {
+        if let known = userSlots[userId] { return known }
+        let slot = users.add(UserState(userId: userId, serial: nextSerial))
+        nextSerial += 1
+        userSlots[userId] = slot
+        return slot
+    }
+
+    mutating func intern(_ name: String) -> Int32 {
+        if let id = eventIds[name] { return id }
+        let id = Int32(eventNames.count)
+        eventNames.append(name)
+        eventIds[name] = id
+        eventRanks = Self.ranks(eventNames)
+        return id
+    }
+
+    @inline(__always)
+    mutating func count(_ slot: Int32, _ event: Int32, _ start: Int64) {
+        let user = users[slot]
+        if let i = user.pointee.windowRef(event: event, start: start) {
+            let ref = user.pointee.windows[i]
+            let b = Int(ref.bucket), e = Int(ref.entry)
+            buckets[b].entries[e].count += 1
+            if !buckets[b].entries[e].dirty {
+                buckets[b].entries[e].dirty = true
+                dirtyWindowRefs.append((ref.bucket, buckets[b].generation, ref.entry))
+            }
+        } else {
+            let (bucket, entry) = addWindow(slot, event, start, count: 1, dirty: true)
+            dirtyWindowRefs.append((bucket, buckets[Int(bucket)].generation, entry))
+        }
+    }
+
+    /// A new open window of the user: an entry in its start's bucket and a ref from the user.
+    mutating func addWindow(_ slot: Int32, _ event: Int32, _ start: Int64, count: Int64, dirty: Bool) -> (Int32, Int32) {
+        let bucket = self.bucket(start)
+        let user = users[slot]
+        let entry = Int32(buckets[Int(bucket)].entries.count)
+        buckets[Int(bucket)].entries.append(
+            BucketEntry(prefix: user.pointee.sortPrefix, slot: slot, event: event, count: count, dirty: dirty))
+        // Drop the refs of final windows first, so the list stays short.
+        let window = windowing.windowMillis, watermark = self.watermark
+        if let first = user.pointee.windows.first, Saturating.add(first.start, window) <= watermark {
+            user.pointee.windows.removeAll { Saturating.add($0.start, window) <= watermark }
+        }
+        user.pointee.windows.append(WindowRef(start: start, event: event, bucket: bucket, entry: entry))
+        openWindowCount += 1
+        return (bucket, entry)
+    }
+
+    @inline(__always)
+    mutating func bucket(_ start: Int64) -> Int32 {
+        if start == lastStart { return lastBucket }
+        let bucket: Int32
+        if let known = bucketOfStart[start] {
+            bucket = known
+        } else {
+            if let spare = spareBuckets.popLast() {
+                bucket = spare
+            } else {
+                bucket = Int32(buckets.count)
+                buckets.append(WindowBucket())
+            }
+            buckets[Int(bucket)].start = start
+            bucketOfStart[start] = bucket
+            var i = bucketStarts.count
+            while i > 0 && bucketStarts[i - 1] > start { i -= 1 }
+            bucketStarts.insert(start, at: i)
+        }
+        lastStart = start
+        lastBucket = bucket
+        return bucket
+    }
+
+    /// Applies an accepted event to its user's state; returns the history row and trigger.
+    @inline(__always)
+    mutating func accept(_ event: FeatureEvent, _ slot: Int32, _ eventId: Int32) -> (FeatureRow, String?) {
+        let user = users[slot]
+        let t = event.eventTime
+        let kind = event.kind
+        let gap = config.sessionGapMillis
+
+        var flags: UInt8 = 0
+        if event.category == .sleep {
+            if kind == .contentStart { flags |= SessionCounts.sleepStart }
+            if kind == .contentExit, let position = event.positionSec,
+               position * 1000 < Double(config.bounceThresholdMillis) {
+                flags |= SessionCounts.sleepBounce
+            }
+        }
+        let inOrder = t >= user.pointee.maxTime
+        let timelineIndex = user.pointee.timeline.insertByTime(TimelineEntry(time: t, flags: flags))
+        let historySession: SessionCounts
+        if inOrder {
+            if user.pointee.maxTime != .min && t - user.pointee.maxTime >= gap { user.pointee.session = SessionCounts() }
+            user.pointee.session.add(flags)
+            historySession = user.pointee.session
+        } else {
+            historySession = user.pointee.sessionCounts(through: timelineIndex, gap: gap)
+        }
+
+        var sampleIndex = -1
+        switch kind {
+        case .contentStart, .contentComplete:
+            if let category = event.category {
+                user.pointee.contents.insertByTime(ContentMark(
+                    time: t, category: UInt8(category.rawValue), isComplete: kind == .contentComplete))
+            }
+        case .search:
+            if let query = event.query, let vector = embeddings.embed(query) {
+                user.pointee.searches.insertByTime(SearchMark(time: t, vector: vector))
+                user.pointee.embeddingCache.valid = false
+            }
+        case .biometric:
+            if event.steps != nil || event.heartRate != nil {
+                sampleIndex = user.pointee.samples.insertByTime(BiometricSample(
+                    time: t, steps: event.steps ?? .nan, heartRate: event.heartRate ?? .nan, trend: 0))
+            }
+        default:
+            break
+        }
+
+        if inOrder {
+            user.pointee.maxTime = t
+            user.pointee.lastEvent = eventId
+            moveEvictionBucket(slot)
+        }
+
+        let (history, steps, heartRate) = calculator.row(
+            user, asOf: t, session: historySession, lastEvent: event.event, updatedAt: event.receivedAt)
+
+        var trigger: String?
+        switch kind {
+        case .search: trigger = "search"
+        case .contentComplete: trigger = "content.complete"
+        case .contentExit: trigger = "content.exit"
+        default: break
+        }
+        if sampleIndex >= 0 {
+            let level = BiometricTrend.level(steps: steps, heartRate: heartRate)
+            user.pointee.samples[sampleIndex].trend = level
+            var previous: UInt8 = 0
+            if sampleIndex > 0,
+               user.pointee.samples[sampleIndex - 1].time > Saturating.sub(t, config.trailingMillis) {
+                previous = user.pointee.samples[sampleIndex - 1].trend
+            }
+            if level != previous { trigger = "biometric.trend" }
+        }
+
+        if inOrder {
+            user.pointee.onlineRow = history
+        } else {
+            user.pointee.session = user.pointee.sessionCounts(through: user.pointee.timeline.count - 1, gap: gap)
+            user.pointee.onlineRow = calculator.row(
+                user, asOf: user.pointee.maxTime, session: user.pointee.session,
+                lastEvent: eventNames[Int(user.pointee.lastEvent)], updatedAt: event.receivedAt).row
+        }
+        if !user.pointee.onlineChanged {
+            user.pointee.onlineChanged = true
+            changedOnline.append((slot, user.pointee.serial))
+        }
+        if !user.pointee.isDirty {
+            user.pointee.isDirty = true
+            dirtyUsers.append((slot, user.pointee.serial))
+        }
+        return (history, trigger)
+    }
+
+    // MARK: Bounded memory
+
+    /// Any later accepted event has time > watermark - window (its latest
+    /// window must end after the watermark): nothing at or before that can
+    /// have an event inserted before it or be inside a later row's span.
+    var horizon: Int64 { Saturating.sub(watermark, windowing.windowMillis) }
+
+    static let pruneSlackMillis: Int64 = 60_000
+
+    /// Drops what no later row can read: timeline entries at or before the
+    /// horizon (folded into the session summary), samples and content marks
+    /// older than the trailing span before it, searches older than the memory.
+    /// Forgets in chunks of a minute rather than an item per event: less
+    /// copying, the same outputs (nothing dropped can be read again).
+    @inline(__always)
+    func prune(_ user: UnsafeMutablePointer<UserState>) {
+        guard pruningEnabled else { return }
+        let h = horizon
+        let slack = Self.pruneSlackMillis
+        if let first = user.pointee.timeline.first, first.time <= Saturating.sub(h, slack) {
+            user.pointee.foldTimeline(atOrBefore: h, gap: config.sessionGapMillis)
+        }
+        let trailingCut = Saturating.sub(h, config.trailingMillis)
+        if let first = user.pointee.samples.first, first.time <= Saturating.sub(trailingCut, slack) {
+            user.pointee.samples.removeAtOrBefore(trailingCut)
+        }
+        if let first = user.pointee.contents.first, first.time <= Saturating.sub(trailingCut, slack) {
+            user.pointee.contents.removeAtOrBefore(trailingCut)
+        }
+        let searchCut = Saturating.sub(h, config.searchMemoryMillis)
+        if let first = user.pointee.searches.first, first.time <= Saturating.sub(searchCut, slack) {
+            user.pointee.searches.removeAtOrBefore(searchCut)
+            user.pointee.embeddingCache.valid = false
+        }
+    }
+
+    @inline(__always)
+    mutating func moveEvictionBucket(_ slot: Int32) {
+        let user = users[slot]
+        let minute = SlidingWindows.floorDiv(user.pointee.maxTime, Self.evictionBucketMillis)
+        guard minute != user.pointee.evictionBucket else { return }
+        user.pointee.evictionBucket = minute
+        if evictionBuckets[minute] == nil {
+            var i = evictionMinutes.count
+            while i > 0 && evictionMinutes[i - 1] > minute { i -= 1 }
+            evictionMinutes.insert(minute, at: i)
+        }
+        evictionBuckets[minute, default: []].append((slot, user.pointee.serial))
+    }
+
+    @inline(__always)
+    func isLive(_ slot: Int32, _ serial: Int64) -> Bool {
+        users.live[Int(slot)] && users[slot].pointee.serial == serial
+    }
+
+    /// Drops every user whose state can no longer change a row: a later
+    /// event of theirs has time > horizon, so when their largest event time
+    /// is at least the memory span (session gap, trailing span, search
+    /// memory) before that, it starts a new session and sees none of their
+    /// samples, contents or searches. Whole minutes of largest event time go
+    /// at once, so the set of users kept depends only on the events so far.
+    mutating func evictUsers() {
+        guard evictionEnabled else { return }
+        let threshold = Saturating.sub(Saturating.add(horizon, 1), config.memorySpanMillis)
+        let bucket = Self.evictionBucketMillis
+        var k = 0
+        while k < evictionMinutes.count, evictionMinutes[k] &* bucket &+ (bucket - 1) <= threshold {
+            let minute = evictionMinutes[k]
+            for (slot, serial) in evictionBuckets.removeValue(forKey: minute) ?? []
+            where isLive(slot, serial) && users[slot].pointee.evictionBucket == minute {
+                evict(slot)
+            }
+            k += 1
+        }
+        if k > 0 { evictionMinutes.removeFirst(k) }
+    }
+
+    mutating func evict(_ slot: Int32) {
+        let user = users[slot]
+        // Its windows end by maxTime + window <= the watermark: all final already.
+        let open = user.pointee.hasOpenWindow(windowMillis: windowing.windowMillis, watermark: watermark)
+        assert(!open, "evicting a user with open windows")
+        guard !open else { return }
+        let userId = user.pointee.userId
+        if user.pointee.onlineChanged, let row = user.pointee.onlineRow {
+            droppedOnline[user.pointee.serial] = row
+        }
+        userSlots.removeValue(forKey: userId)
+        users.remove(slot)
+        evictedIds.append(userId)
+        evictedUserCount += 1
+    }
+
+    // MARK: Windows
+
+    mutating func finaliseWindows() {
+        let window = windowing.windowMillis
+        var done = 0
+        while done < bucketStarts.count, Saturating.add(bucketStarts[done], window) <= watermark {
+            let start = bucketStarts[done]
+            done += 1
+            guard let b = bucketOfStart.removeValue(forKey: start) else { continue }
+            if lastStart == start { lastStart = .min }
+            var entries = buckets[Int(b)].entries
+            buckets[Int(b)].entries = []
+            buckets[Int(b)].generation &+= 1
+            sortForEmission(&entries)
+            let end = Saturating.add(start, window)
+            finalWindows.reserveCapacity(finalWindows.count + entries.count)
+            finalisedWindowKeys.reserveCapacity(finalisedWindowKeys.count + entries.count)
+            for e in entries {
+                let userId = users[e.slot].pointee.userId
+                finalWindows.append(WindowCount(
+                    userId: userId, event: eventNames[Int(e.event)], windowStart: start, windowEnd: end, count: e.count))
+                finalisedWindowKeys.append((userId, e.event, start))
+            }
+            openWindowCount -= entries.count
+            finalisedWindowCount += Int64(entries.count)
+            entries.removeAll(keepingCapacity: true)
+            buckets[Int(b)].entries = entries
+            spareBuckets.append(b)
+        }
+        if done > 0 { bucketStarts.removeFirst(done) }
+    }
+
+    /// Orders one bucket's entries by user id, then event name (byte order
+    /// of UTF-8): by the ids' 8-byte prefixes and the names' ranks, comparing
+    /// whole ids only when two users share a prefix.
+    func sortForEmission(_ entries: inout [BucketEntry]) {
+        let ranks = eventRanks
+        let users = self.users
+        ranks.withUnsafeBufferPointer { ranks in
+            entries.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                if a.slot != b.slot {
+                    return FeatureEngine.compareBytes(users[a.slot].pointee.userId, users[b.slot].pointee.userId) < 0
+                }
+                return ranks[Int(a.event)] < ranks[Int(b.event)]
+            }
+        }
+    }
+
+    mutating func flushAll() {
         watermark = .max
         if maxEventTime == .min { return }
         finaliseWindows()
@@ -395,60 +590,59 @@ public final class FeatureEngine {
 
     // MARK: Handing over results
 
-    /// Windows finalised since the last call, in emission order (by window
-    /// end, start, user id, event name).
-    public func takeFinalWindows() -> [WindowCount] {
+    mutating func takeFinalWindows() -> [WindowCount] {
         defer { finalWindows.removeAll(keepingCapacity: true) }
         return finalWindows
     }
 
-    /// Users whose online row changed since the last call, with that row, in
-    /// the order they first changed.
-    public func takeChangedOnlineRows() -> [FeatureRow] {
+    mutating func takeChangedOnlineRows() -> [FeatureRow] {
         var rows: [FeatureRow] = []
         rows.reserveCapacity(changedOnline.count)
-        // A user dropped and seen again is two objects: the newer row wins.
+        // A user dropped and seen again is two users: the newer row wins.
         var emitted = Set<String>(minimumCapacity: changedOnline.count)
-        for user in changedOnline.reversed() {
-            user.onlineChanged = false
-            if let row = user.onlineRow, emitted.insert(user.userId).inserted { rows.append(row) }
+        for (slot, serial) in changedOnline.reversed() {
+            let row: FeatureRow?
+            if isLive(slot, serial) {
+                users[slot].pointee.onlineChanged = false
+                row = users[slot].pointee.onlineRow
+            } else {
+                row = droppedOnline[serial]
+            }
+            if let row, emitted.insert(row.userId).inserted { rows.append(row) }
         }
         changedOnline.removeAll(keepingCapacity: true)
+        droppedOnline.removeAll()
         rows.reverse()
         return rows
     }
 
-    /// Users whose state changed since the last call, with their encoded
-    /// state, or nil for users dropped from memory (delete their checkpoint).
-    /// Each user appears once.
-    public func takeDirtyUserStates() -> [(userId: String, state: [UInt8]?)] {
+    mutating func takeDirtyUserStates() -> [(userId: String, state: [UInt8]?)] {
         var result: [(userId: String, state: [UInt8]?)] = []
         result.reserveCapacity(dirtyUsers.count + evictedIds.count)
         var dropped = Set<String>()
-        for id in evictedIds where users[id] == nil && dropped.insert(id).inserted {
+        for id in evictedIds where userSlots[id] == nil && dropped.insert(id).inserted {
             result.append((id, nil))
         }
-        for user in dirtyUsers {
-            user.isDirty = false
-            if user.isLive { result.append((user.userId, encodeUserState(user))) }
+        for (slot, serial) in dirtyUsers where isLive(slot, serial) {
+            users[slot].pointee.isDirty = false
+            result.append((users[slot].pointee.userId, encodeUserState(users[slot])))
         }
         evictedIds.removeAll(keepingCapacity: true)
         dirtyUsers.removeAll(keepingCapacity: true)
         return result
     }
 
-    /// Open windows added, changed or finalised since the last call: the new
-    /// count, or nil when finalised (delete its checkpoint row). Each window appears once.
-    public func takeDirtyWindows() -> [(userId: String, event: String, windowStart: Int64, count: Int64?)] {
+    mutating func takeDirtyWindows() -> [(userId: String, event: String, windowStart: Int64, count: Int64?)] {
         var result: [(userId: String, event: String, windowStart: Int64, count: Int64?)] = []
         result.reserveCapacity(dirtyWindowRefs.count + finalisedWindowKeys.count)
-        for (user, event, start) in dirtyWindowRefs {
-            guard let i = user.windowIndex(event: event, start: start), user.windows[i].dirty else { continue }
-            user.windows[i].dirty = false
-            result.append((user.userId, eventNames[Int(event)], start, user.windows[i].count))
+        for (b, generation, e) in dirtyWindowRefs {
+            guard buckets[Int(b)].generation == generation, buckets[Int(b)].entries[Int(e)].dirty else { continue }
+            buckets[Int(b)].entries[Int(e)].dirty = false
+            let entry = buckets[Int(b)].entries[Int(e)]
+            result.append((users[entry.slot].pointee.userId, eventNames[Int(entry.event)], buckets[Int(b)].start, entry.count))
         }
         for (userId, event, start) in finalisedWindowKeys {
-            result.append((userId, event, start, nil))
+            result.append((userId, eventNames[Int(event)], start, nil))
         }
         dirtyWindowRefs.removeAll(keepingCapacity: true)
         finalisedWindowKeys.removeAll(keepingCapacity: true)

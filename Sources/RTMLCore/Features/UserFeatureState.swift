@@ -52,13 +52,32 @@ struct SearchMark: Timed {
     var vector: [Float]
 }
 
-/// A per-(user, event name, window) count not yet final.
-struct OpenWindow {
-    var event: Int32
+/// Where a user's count of one (event name, window start) lives: entry
+/// `entry` of window bucket `bucket`. Kept until the window is final; refs
+/// of final windows are dropped lazily (their start is behind the watermark).
+struct WindowRef {
     var start: Int64
-    var count: Int64
-    /// Changed since the last `takeDirtyWindows`.
-    var dirty: Bool
+    var event: Int32
+    var bucket: Int32
+    var entry: Int32
+}
+
+extension UnsafeBufferPointer where Element: Timed {
+    /// Index just past the last element with time <= `t` (elements are sorted by time).
+    @inline(__always)
+    func end(atOrBefore t: Int64) -> Int {
+        var i = count
+        while i > 0 && self[i - 1].time > t { i -= 1 }
+        return i
+    }
+
+    /// First index below `end` of the run of elements with time > `bound`.
+    @inline(__always)
+    func start(after bound: Int64, end: Int) -> Int {
+        var i = end
+        while i > 0 && self[i - 1].time > bound { i -= 1 }
+        return i
+    }
 }
 
 extension Array where Element: Timed {
@@ -99,13 +118,18 @@ extension Array where Element: Timed {
 }
 
 /// Everything the engine keeps about one user: only what a later accepted
-/// event can still need (see `FeatureEngine.prune`).
-final class UserState {
+/// event can still need (see `FeatureEngine.prune`). Users live in one
+/// contiguous table (`UserTable`) and are reached through a pointer, so the
+/// hot path makes no exclusivity checks and no reference counting per field.
+struct UserState {
     let userId: String
+    /// Unique per user object ever made: tells a reused table slot from the
+    /// user that had it before (lists keep `(slot, serial)`).
+    var serial: Int64
     /// Largest accepted event time (`Int64.min` before the first).
     var maxTime: Int64 = .min
-    /// Name of the latest event by event time (the later arrival on a tie).
-    var lastEvent: String = ""
+    /// Interned name of the latest event by event time (the later arrival on a tie); -1 before the first.
+    var lastEvent: Int32 = -1
 
     /// Timeline entries that can no longer have an event inserted before them
     /// are folded into this summary: the last such time and the counts of
@@ -120,10 +144,10 @@ final class UserState {
     var samples: [BiometricSample] = []
     var contents: [ContentMark] = []
     var searches: [SearchMark] = []
-    var windows: [OpenWindow] = []
+    /// Counts of windows not yet final (and some final ones, dropped lazily).
+    var windows: [WindowRef] = []
 
     // Bookkeeping, not part of the checkpoint.
-    var isLive = true
     var isDirty = false
     var onlineChanged = false
     var onlineRow: FeatureRow?
@@ -134,8 +158,13 @@ final class UserState {
     /// by it agrees with byte order of the ids, and rarely ties.
     let sortPrefix: UInt64
 
-    init(userId: String) {
+    init(userId: String, serial: Int64) {
         self.userId = userId
+        self.serial = serial
+        sortPrefix = Self.prefix(userId)
+    }
+
+    static func prefix(_ userId: String) -> UInt64 {
         var prefix: UInt64 = 0
         var n = 0
         for byte in userId.utf8 {
@@ -143,33 +172,34 @@ final class UserState {
             prefix |= UInt64(byte) << (56 - 8 * UInt64(n))
             n += 1
         }
-        sortPrefix = prefix
+        return prefix
     }
 
     /// Session counts as of the timeline entry at `index`: walk back while
     /// consecutive events are closer than the gap, then into the folded base.
     func sessionCounts(through index: Int, gap: Int64) -> SessionCounts {
         var counts = SessionCounts()
-        let timeline = self.timeline
         guard index >= 0 else {
             if hasBase { counts = baseCounts }
             return counts
         }
-        var j = index
-        while true {
-            let entry = timeline[j]
-            counts.add(entry.flags)
-            if j == 0 {
-                if hasBase && entry.time - baseLast < gap { counts.add(baseCounts) }
-                return counts
+        return timeline.withUnsafeBufferPointer { timeline in
+            var j = index
+            while true {
+                let entry = timeline[j]
+                counts.add(entry.flags)
+                if j == 0 {
+                    if hasBase && entry.time - baseLast < gap { counts.add(baseCounts) }
+                    return counts
+                }
+                if entry.time - timeline[j - 1].time >= gap { return counts }
+                j -= 1
             }
-            if entry.time - timeline[j - 1].time >= gap { return counts }
-            j -= 1
         }
     }
 
     /// Moves timeline entries at or before `horizon` into the base summary.
-    func foldTimeline(atOrBefore horizon: Int64, gap: Int64) {
+    mutating func foldTimeline(atOrBefore horizon: Int64, gap: Int64) {
         var k = 0
         while k < timeline.count && timeline[k].time <= horizon {
             let entry = timeline[k]
@@ -182,12 +212,75 @@ final class UserState {
         if k > 0 { timeline.removeFirst(k) }
     }
 
+    /// Position in `windows` of the ref of (event, start), if any.
     @inline(__always)
-    func windowIndex(event: Int32, start: Int64) -> Int? {
-        // A local copy: one exclusivity check instead of one per element.
-        let windows = self.windows
-        for i in windows.indices where windows[i].start == start && windows[i].event == event { return i }
-        return nil
+    func windowRef(event: Int32, start: Int64) -> Int? {
+        windows.withUnsafeBufferPointer { w in
+            var i = w.count
+            while i > 0 {
+                i -= 1
+                if w[i].start == start && w[i].event == event { return i }
+            }
+            return nil
+        }
+    }
+
+    /// Whether any window of the user is still open (end after `watermark`).
+    func hasOpenWindow(windowMillis: Int64, watermark: Int64) -> Bool {
+        windows.contains { Saturating.add($0.start, windowMillis) > watermark }
+    }
+}
+
+/// The users in memory: a growable array of `UserState` that is never moved
+/// while a pointer into it is in use (it grows only when a user is added),
+/// with a free list of the slots of dropped users.
+struct UserTable {
+    private(set) var base: UnsafeMutablePointer<UserState>
+    private(set) var capacity: Int
+    /// Slots ever used; live ones have `live[slot]`.
+    private(set) var used = 0
+    var live: [Bool] = []
+    var free: [Int32] = []
+
+    init() {
+        capacity = 64
+        base = .allocate(capacity: capacity)
+    }
+
+    @inline(__always)
+    subscript(slot: Int32) -> UnsafeMutablePointer<UserState> { base + Int(slot) }
+
+    mutating func add(_ user: UserState) -> Int32 {
+        if let slot = free.popLast() {
+            (base + Int(slot)).initialize(to: user)
+            live[Int(slot)] = true
+            return slot
+        }
+        if used == capacity {
+            let bigger = UnsafeMutablePointer<UserState>.allocate(capacity: capacity * 2)
+            for i in 0..<used where live[i] { (bigger + i).moveInitialize(from: base + i, count: 1) }
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + used).initialize(to: user)
+        live.append(true)
+        used += 1
+        return Int32(used - 1)
+    }
+
+    mutating func remove(_ slot: Int32) {
+        (base + Int(slot)).deinitialize(count: 1)
+        live[Int(slot)] = false
+        free.append(slot)
+    }
+
+    /// Frees the memory (the owner's deinit).
+    mutating func destroy() {
+        for i in 0..<used where live[i] { (base + i).deinitialize(count: 1) }
+        base.deallocate()
+        used = 0
+        capacity = 0
     }
 }
 

@@ -37,7 +37,7 @@ struct FeatureMemoryTests {
             _ = engine.process(FT.event("u1", "content.start", at: t + 1, category: .move))
             _ = engine.process(FT.event("u1", "search", at: t + 2, query: "run"))
         }
-        let user = engine.users["u1"]!
+        let user = engine.userState("u1")!
         // Horizon = watermark - 10m = max - 20m; samples kept back to horizon - 10m,
         // plus up to a minute more (forgetting goes in one-minute chunks).
         #expect(user.samples.count <= 63)
