@@ -24,6 +24,6 @@ echo "A ($base) $da"
 echo "B (tree) $db"
 [ "$da" = "$db" ] || { echo "OUTPUTS DIFFER"; exit 1; }
 for i in $(seq "$pairs"); do
-  printf 'A '; .build-bench/bench-a "$input" 5000 1 | grep round | sed 's/;.*engine alone, / /; s/ with checkpoint.*//'
-  printf 'B '; .build-bench/bench-b "$input" 5000 1 | grep round | sed 's/;.*engine alone, / /; s/ with checkpoint.*//'
+  printf 'A '; .build-bench/bench-a "$input" 5000 1 | grep round | sed -E 's/round 1: ([0-9.]+) s wall, ([0-9.]+) s CPU; ([0-9]+) events\/s engine alone, ([0-9]+) with checkpoint encoding, ([0-9]+) per CPU second.*/\3 events\/s engine alone, \4 with checkpoint encoding, \5 per CPU second (\1 s wall, \2 s CPU)/'
+  printf 'B '; .build-bench/bench-b "$input" 5000 1 | grep round | sed -E 's/round 1: ([0-9.]+) s wall, ([0-9.]+) s CPU; ([0-9]+) events\/s engine alone, ([0-9]+) with checkpoint encoding, ([0-9]+) per CPU second.*/\3 events\/s engine alone, \4 with checkpoint encoding, \5 per CPU second (\1 s wall, \2 s CPU)/'
 done

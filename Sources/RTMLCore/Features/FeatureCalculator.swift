@@ -85,48 +85,41 @@ struct FeatureCalculator {
         }
         categoryVectors = vectors
         categoryNorms = norms
+        precondition(vectors.count == 5, "row() writes five affinities")
+        Self.checkSchemaOrder()
     }
 
     /// The row of `user` as of `t` from the state's events with time <= t.
+    ///
+    /// The values are built as one array literal in schema order (checked in
+    /// `init`): the array is allocated by code specialised for `FeatureValue`,
+    /// and every value is written once.
     @inline(__always)
     func row(
         _ user: UnsafeMutablePointer<UserState>, asOf t: Int64, session: SessionCounts, lastEvent: String, updatedAt: Int64
     ) -> (row: FeatureRow, steps: SignalStats, heartRate: SignalStats) {
-        var steps = SignalStats(), heartRate = SignalStats()
-        let values = [FeatureValue](unsafeUninitializedCapacity: FeatureColumns.count) { buffer, initialized in
-            buffer.initialize(repeating: .null)
-            initialized = buffer.count
-            (steps, heartRate) = fill(buffer.baseAddress!, user, asOf: t, session: session, lastEvent: lastEvent)
-        }
-        return (FeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
-    }
+        let bounceRate: FeatureValue = session.starts > 0
+            ? .real(Double(session.bounces) / Double(session.starts)) : .null
 
-    /// Writes the row's values into `values` (all `.null` on entry: a value
-    /// is written over a `.null` without destroying it, which holds nothing).
-    @inline(__always)
-    private func fill(
-        _ values: UnsafeMutablePointer<FeatureValue>, _ user: UnsafeMutablePointer<UserState>, asOf t: Int64,
-        session: SessionCounts, lastEvent: String
-    ) -> (SignalStats, SignalStats) {
-        @inline(__always) func put(_ k: Int, _ v: FeatureValue) { (values + k).initialize(to: v) }
-        put(FeatureColumns.sleepStarts, .integer(session.starts))
-        put(FeatureColumns.sleepBounces, .integer(session.bounces))
-        if session.starts > 0 {
-            put(FeatureColumns.sleepBounceRate, .real(Double(session.bounces) / Double(session.starts)))
+        var embedding = FeatureValue.null
+        var a0 = FeatureValue.null, a1 = FeatureValue.null, a2 = FeatureValue.null
+        var a3 = FeatureValue.null, a4 = FeatureValue.null
+        if searchFeatures(user, asOf: t) {
+            let cache = user.pointee.embeddingCache
+            embedding = cache.embedding
+            a0 = cache.affinities[0]
+            a1 = cache.affinities[1]
+            a2 = cache.affinities[2]
+            a3 = cache.affinities[3]
+            a4 = cache.affinities[4]
         }
-
-        searchFeatures(user, asOf: t, into: values)
 
         let trailingBound = Saturating.sub(t, config.trailingMillis)
         let (steps, heartRate) = user.pointee.samples.withUnsafeBufferPointer { samples in
             let hi = samples.end(atOrBefore: t)
             let lo = samples.start(after: trailingBound, end: hi)
-            return (Self.stats(samples, lo, hi, t, heartRate: false), Self.stats(samples, lo, hi, t, heartRate: true))
+            return Self.stats(samples, lo, hi, t)
         }
-        if steps.count > 0 { put(FeatureColumns.stepsMean, .real(steps.mean)) }
-        if let s = steps.slope { put(FeatureColumns.stepsSlope, .real(s)) }
-        if heartRate.count > 0 { put(FeatureColumns.heartRateMean, .real(heartRate.mean)) }
-        if let s = heartRate.slope { put(FeatureColumns.heartRateSlope, .real(s)) }
 
         var starts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
         var completes: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
@@ -140,70 +133,104 @@ struct FeatureCalculator {
                         let mark = contents[i]
                         if mark.isComplete { cp[Int(mark.category)] += 1 } else { sp[Int(mark.category)] += 1 }
                     }
-                    for k in 0..<5 {
-                        put(columns.starts[k], .integer(sp[k]))
-                        put(columns.completes[k], .integer(cp[k]))
-                    }
                 }
             }
         }
 
-        put(FeatureColumns.lastEvent, .text(lastEvent))
-        put(FeatureColumns.lastEventTs, .integer(t))
+        let values: [FeatureValue] = [
+            .integer(session.starts), .integer(session.bounces), bounceRate,
+            embedding, a0, a1, a2, a3, a4,
+            steps.slope.map { .real($0) } ?? .null,
+            steps.count > 0 ? .real(steps.mean) : .null,
+            heartRate.slope.map { .real($0) } ?? .null,
+            heartRate.count > 0 ? .real(heartRate.mean) : .null,
+            .integer(starts.0), .integer(starts.1), .integer(starts.2), .integer(starts.3), .integer(starts.4),
+            .integer(completes.0), .integer(completes.1), .integer(completes.2), .integer(completes.3),
+            .integer(completes.4),
+            .text(lastEvent), .integer(t),
+        ]
+        return (FeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
+    }
+
+    /// The column positions `row` writes its literal in.
+    static func checkSchemaOrder() {
+        let expected = [
+            FeatureColumns.sleepStarts, FeatureColumns.sleepBounces, FeatureColumns.sleepBounceRate,
+            FeatureColumns.searchEmbedding,
+        ] + FeatureColumns.searchAffinity + [
+            FeatureColumns.stepsSlope, FeatureColumns.stepsMean, FeatureColumns.heartRateSlope,
+            FeatureColumns.heartRateMean,
+        ] + FeatureColumns.starts + FeatureColumns.completes + [FeatureColumns.lastEvent, FeatureColumns.lastEventTs]
+        precondition(expected == Array(0..<FeatureColumns.count), "FeatureCalculator.row does not follow FeatureSchema")
+    }
+
+    /// Mean and OLS slope per minute of steps and of heart rate over samples
+    /// lo..<hi, against time in minutes relative to `t` (two passes, centred;
+    /// both signals in the same passes, each with its own sums in sample order).
+    @inline(__always)
+    static func stats(_ samples: UnsafeBufferPointer<BiometricSample>, _ lo: Int, _ hi: Int, _ t: Int64)
+        -> (steps: SignalStats, heartRate: SignalStats) {
+        var ns = 0, nh = 0
+        var sumXs = 0.0, sumYs = 0.0, sumXh = 0.0, sumYh = 0.0
+        var firstS = Int64.min, firstH = Int64.min
+        var oneInstantS = true, oneInstantH = true
+        for i in lo..<hi {
+            let sample = samples[i]
+            let x = Double(sample.time - t) / 60_000
+            if !sample.steps.isNaN {
+                if firstS == .min { firstS = sample.time } else if sample.time != firstS { oneInstantS = false }
+                ns += 1
+                sumXs += x
+                sumYs += sample.steps
+            }
+            if !sample.heartRate.isNaN {
+                if firstH == .min { firstH = sample.time } else if sample.time != firstH { oneInstantH = false }
+                nh += 1
+                sumXh += x
+                sumYh += sample.heartRate
+            }
+        }
+        let meanXs = ns > 0 ? sumXs / Double(ns) : 0, meanYs = ns > 0 ? sumYs / Double(ns) : 0
+        let meanXh = nh > 0 ? sumXh / Double(nh) : 0, meanYh = nh > 0 ? sumYh / Double(nh) : 0
+        let slopeS = ns >= 2 && !oneInstantS, slopeH = nh >= 2 && !oneInstantH
+        var sxyS = 0.0, sxxS = 0.0, sxyH = 0.0, sxxH = 0.0
+        if slopeS || slopeH {
+            for i in lo..<hi {
+                let sample = samples[i]
+                let x = Double(sample.time - t) / 60_000
+                if slopeS && !sample.steps.isNaN {
+                    let dx = x - meanXs
+                    sxyS += dx * (sample.steps - meanYs)
+                    sxxS += dx * dx
+                }
+                if slopeH && !sample.heartRate.isNaN {
+                    let dx = x - meanXh
+                    sxyH += dx * (sample.heartRate - meanYh)
+                    sxxH += dx * dx
+                }
+            }
+        }
+        let steps = ns == 0 ? SignalStats()
+            : SignalStats(count: ns, mean: meanYs, slope: slopeS && sxxS > 0 ? sxyS / sxxS : nil)
+        let heartRate = nh == 0 ? SignalStats()
+            : SignalStats(count: nh, mean: meanYh, slope: slopeH && sxxH > 0 ? sxyH / sxxH : nil)
         return (steps, heartRate)
     }
 
-    /// Mean and OLS slope per minute of one signal over samples lo..<hi,
-    /// against time in minutes relative to `t` (two passes, centred).
+    /// Brings the user's embedding cache to the searches in (t - memory, t];
+    /// false when there is none.
     @inline(__always)
-    static func stats(_ samples: UnsafeBufferPointer<BiometricSample>, _ lo: Int, _ hi: Int, _ t: Int64,
-                      heartRate: Bool) -> SignalStats {
-        @inline(__always) func value(_ i: Int) -> Double { heartRate ? samples[i].heartRate : samples[i].steps }
-        var n = 0
-        var sumX = 0.0, sumY = 0.0
-        var firstTime = Int64.min
-        var oneInstant = true
-        for i in lo..<hi {
-            let y = value(i)
-            if y.isNaN { continue }
-            let time = samples[i].time
-            if firstTime == .min { firstTime = time } else if time != firstTime { oneInstant = false }
-            n += 1
-            sumX += Double(time - t) / 60_000
-            sumY += y
-        }
-        guard n > 0 else { return SignalStats() }
-        let meanX = sumX / Double(n), meanY = sumY / Double(n)
-        guard n >= 2, !oneInstant else { return SignalStats(count: n, mean: meanY, slope: nil) }
-        var sxy = 0.0, sxx = 0.0
-        for i in lo..<hi {
-            let y = value(i)
-            if y.isNaN { continue }
-            let dx = Double(samples[i].time - t) / 60_000 - meanX
-            sxy += dx * (y - meanY)
-            sxx += dx * dx
-        }
-        return SignalStats(count: n, mean: meanY, slope: sxx > 0 ? sxy / sxx : nil)
-    }
-
-    /// `search_embedding` and the affinities from the searches in (t - memory, t].
-    @inline(__always)
-    func searchFeatures(_ user: UnsafeMutablePointer<UserState>, asOf t: Int64, into values: UnsafeMutablePointer<FeatureValue>) {
-        guard !user.pointee.searches.isEmpty else { return }
+    func searchFeatures(_ user: UnsafeMutablePointer<UserState>, asOf t: Int64) -> Bool {
+        guard !user.pointee.searches.isEmpty else { return false }
         let (lo, hi) = user.pointee.searches.withUnsafeBufferPointer { searches in
             let hi = searches.end(atOrBefore: t)
             return (searches.start(after: Saturating.sub(t, config.searchMemoryMillis), end: hi), hi)
         }
-        guard lo < hi else { return }
+        guard lo < hi else { return false }
         if !(user.pointee.embeddingCache.valid && user.pointee.embeddingCache.lo == lo && user.pointee.embeddingCache.hi == hi) {
             user.pointee.embeddingCache = embedding(user.pointee.searches, lo, hi)
         }
-        (values + FeatureColumns.searchEmbedding).initialize(to: user.pointee.embeddingCache.embedding)
-        user.pointee.embeddingCache.affinities.withUnsafeBufferPointer { affinities in
-            for k in 0..<affinities.count {
-                (values + columns.affinity[k]).initialize(to: affinities[k])
-            }
-        }
+        return true
     }
 
     func embedding(_ searches: [SearchMark], _ lo: Int, _ hi: Int) -> EmbeddingCache {

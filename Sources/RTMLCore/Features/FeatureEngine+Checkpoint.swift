@@ -95,40 +95,58 @@ extension FeatureEngine {
 extension EngineCore {
     static let userStateVersion: UInt8 = 1
 
+    /// The format `StateWriter` would write, written at once into a buffer of the exact size.
     func encodeUserState(_ u: UnsafeMutablePointer<UserState>) -> [UInt8] {
-        var w = StateWriter(version: Self.userStateVersion)
-        let user = u.pointee
-        w.i64(user.maxTime)
-        w.string(user.lastEvent >= 0 ? eventNames[Int(user.lastEvent)] : "")
-        w.u8(user.hasBase ? 1 : 0)
-        w.i64(user.baseLast)
-        w.i64(user.baseCounts.starts)
-        w.i64(user.baseCounts.bounces)
-        w.u32(user.timeline.count)
-        for e in user.timeline {
-            w.i64(e.time)
-            w.u8(e.flags)
+        let lastEvent = u.pointee.lastEvent >= 0 ? eventNames[Int(u.pointee.lastEvent)] : ""
+        var size = 1 + 8 + 4 + lastEvent.utf8.count + 1 + 24
+        size += 4 + 9 * u.pointee.timeline.count
+        size += 4 + 25 * u.pointee.samples.count
+        size += 4 + 10 * u.pointee.contents.count
+        size += 4
+        for s in u.pointee.searches { size += 12 + 4 * s.vector.count }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var w = RawStateWriter(buffer.baseAddress!)
+            w.u8(Self.userStateVersion)
+            w.i64(u.pointee.maxTime)
+            w.u32(lastEvent.utf8.count)
+            for b in lastEvent.utf8 { w.u8(b) }
+            w.u8(u.pointee.hasBase ? 1 : 0)
+            w.i64(u.pointee.baseLast)
+            w.i64(u.pointee.baseCounts.starts)
+            w.i64(u.pointee.baseCounts.bounces)
+            u.pointee.timeline.withUnsafeBufferPointer { timeline in
+                w.u32(timeline.count)
+                for e in timeline {
+                    w.i64(e.time)
+                    w.u8(e.flags)
+                }
+            }
+            u.pointee.samples.withUnsafeBufferPointer { samples in
+                w.u32(samples.count)
+                for s in samples {
+                    w.i64(s.time)
+                    w.u64(s.steps.bitPattern)
+                    w.u64(s.heartRate.bitPattern)
+                    w.u8(s.trend)
+                }
+            }
+            u.pointee.contents.withUnsafeBufferPointer { contents in
+                w.u32(contents.count)
+                for c in contents {
+                    w.i64(c.time)
+                    w.u8(c.category)
+                    w.u8(c.isComplete ? 1 : 0)
+                }
+            }
+            w.u32(u.pointee.searches.count)
+            for s in u.pointee.searches {
+                w.i64(s.time)
+                w.u32(s.vector.count)
+                for x in s.vector { w.u32(Int(x.bitPattern)) }
+            }
+            precondition(w.offset == size, "user state size")
+            initialized = size
         }
-        w.u32(user.samples.count)
-        for s in user.samples {
-            w.i64(s.time)
-            w.f64(s.steps)
-            w.f64(s.heartRate)
-            w.u8(s.trend)
-        }
-        w.u32(user.contents.count)
-        for c in user.contents {
-            w.i64(c.time)
-            w.u8(c.category)
-            w.u8(c.isComplete ? 1 : 0)
-        }
-        w.u32(user.searches.count)
-        for s in user.searches {
-            w.i64(s.time)
-            w.u32(s.vector.count)
-            for x in s.vector { w.f32(x) }
-        }
-        return w.bytes
     }
 
     /// The user (with a placeholder serial) and the name of its last event.

@@ -148,6 +148,67 @@ public final class FeatureEngine {
     }
 }
 
+/// Sort key of a bucket entry: id prefix, then event-name rank and position.
+struct EmissionKey {
+    var high: UInt64
+    var low: UInt64
+
+    @inline(__always)
+    static func less(_ a: EmissionKey, _ b: EmissionKey) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Quicksort (median of three) with insertion sort for short ranges; keys are distinct.
+    static func sort(_ p: UnsafeMutablePointer<EmissionKey>, _ n: Int) {
+        var lo = 0, hi = n - 1
+        while hi - lo > 16 {
+            let mid = lo + (hi - lo) / 2
+            if less(p[mid], p[lo]) { p.swapAt(mid, lo) }
+            if less(p[hi], p[lo]) { p.swapAt(hi, lo) }
+            if less(p[hi], p[mid]) { p.swapAt(hi, mid) }
+            let pivot = p[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while less(p[i], pivot) { i += 1 }
+                while less(pivot, p[j]) { j -= 1 }
+                if i <= j {
+                    p.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // Recurse into the smaller side, loop on the larger.
+            if j - lo < hi - i {
+                if lo < j { sort(p + lo, j - lo + 1) }
+                lo = i
+            } else {
+                if i < hi { sort(p + i, hi - i + 1) }
+                hi = j
+            }
+        }
+        if hi > lo {
+            for k in (lo + 1)...hi {
+                let x = p[k]
+                var m = k
+                while m > lo && less(x, p[m - 1]) {
+                    p[m] = p[m - 1]
+                    m -= 1
+                }
+                p[m] = x
+            }
+        }
+    }
+}
+
+extension UnsafeMutablePointer {
+    @inline(__always)
+    func swapAt(_ i: Int, _ j: Int) {
+        let t = self[i]
+        self[i] = self[j]
+        self[j] = t
+    }
+}
+
 /// One (user, event name) count of the window of a bucket.
 struct BucketEntry {
     var prefix: UInt64
@@ -565,20 +626,47 @@ struct EngineCore {
     }
 
     /// Orders one bucket's entries by user id, then event name (byte order
-    /// of UTF-8): by the ids' 8-byte prefixes and the names' ranks, comparing
-    /// whole ids only when two users share a prefix.
+    /// of UTF-8): by the ids' 8-byte prefixes and the names' ranks (one
+    /// 128-bit key, sorted without a comparison closure), then comparing
+    /// whole ids only within a run of entries that share a prefix.
     func sortForEmission(_ entries: inout [BucketEntry]) {
-        let ranks = eventRanks
-        let users = self.users
-        ranks.withUnsafeBufferPointer { ranks in
-            entries.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                if a.slot != b.slot {
-                    return FeatureEngine.compareBytes(users[a.slot].pointee.userId, users[b.slot].pointee.userId) < 0
+        let n = entries.count
+        guard n > 1 else { return }
+        var keys = [EmissionKey](unsafeUninitializedCapacity: n) { keys, initialized in
+            entries.withUnsafeBufferPointer { entries in
+                eventRanks.withUnsafeBufferPointer { ranks in
+                    for i in 0..<n {
+                        let e = entries[i]
+                        keys[i] = EmissionKey(high: e.prefix, low: UInt64(UInt32(ranks[Int(e.event)])) << 32 | UInt64(i))
+                    }
                 }
-                return ranks[Int(a.event)] < ranks[Int(b.event)]
             }
+            initialized = n
         }
+        keys.withUnsafeMutableBufferPointer { EmissionKey.sort($0.baseAddress!, n) }
+        // A run of one prefix with more than one user: order it by whole ids.
+        var i = 0
+        while i < n {
+            var j = i + 1
+            var oneUser = true
+            let slot = entries[Int(keys[i].low & 0xFFFF_FFFF)].slot
+            while j < n && keys[j].high == keys[i].high {
+                if entries[Int(keys[j].low & 0xFFFF_FFFF)].slot != slot { oneUser = false }
+                j += 1
+            }
+            if !oneUser {
+                let users = self.users
+                keys[i..<j].sort { a, b in
+                    let ea = entries[Int(a.low & 0xFFFF_FFFF)], eb = entries[Int(b.low & 0xFFFF_FFFF)]
+                    if ea.slot != eb.slot {
+                        return FeatureEngine.compareBytes(users[ea.slot].pointee.userId, users[eb.slot].pointee.userId) < 0
+                    }
+                    return a.low < b.low
+                }
+            }
+            i = j
+        }
+        entries = keys.map { entries[Int($0.low & 0xFFFF_FFFF)] }
     }
 
     mutating func flushAll() {

@@ -31,6 +31,33 @@ struct StateWriter {
     }
 }
 
+/// Writes what `StateWriter` writes into memory already sized for it.
+struct RawStateWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    var offset = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>) {
+        self.base = base
+    }
+
+    @inline(__always) mutating func u8(_ v: UInt8) {
+        base[offset] = v
+        offset += 1
+    }
+
+    @inline(__always) mutating func u64(_ v: UInt64) {
+        UnsafeMutableRawPointer(base + offset).storeBytes(of: v.littleEndian, as: UInt64.self)
+        offset += 8
+    }
+
+    @inline(__always) mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+
+    @inline(__always) mutating func u32(_ v: Int) {
+        UnsafeMutableRawPointer(base + offset).storeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian, as: UInt32.self)
+        offset += 4
+    }
+}
+
 /// Reads what `StateWriter` wrote; every read is bounds-checked.
 struct StateReader {
     let bytes: [UInt8]
