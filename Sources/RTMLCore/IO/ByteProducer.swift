@@ -122,6 +122,19 @@ final class ByteProducer: @unchecked Sendable {
             state.pointee.avail_in = UInt32(loaded)
         }
 
+        /// RFC 1952: a decompressor must refuse a member whose reserved flag
+        /// bits (5-7) are set; ISA-L ignores them, zlib and gzip refuse them.
+        func checkMemberHeader() throws {
+            while state.pointee.avail_in < 4 && !eof { try refill() }
+            guard state.pointee.avail_in >= 4 else { return }  // too short: inflate reports it
+            let flags = state.pointee.next_in[3]
+            if flags & 0xE0 != 0 {
+                handOver()
+                throw RTMLError("\(name): gzip header at byte \(compressedOffset()) has reserved flag bits set (0x\(String(flags, radix: 16)))")
+            }
+        }
+        try checkMemberHeader()
+
         while true {
             if inMember {
                 if state.pointee.avail_in == 0 {
@@ -182,6 +195,7 @@ final class ByteProducer: @unchecked Sendable {
                     state.pointee.next_in = pendingIn
                     state.pointee.avail_in = pendingCount
                     inMember = true
+                    try checkMemberHeader()
                     continue
                 }
                 handOver()

@@ -157,6 +157,30 @@ func readAll(_ path: String, maxLineBytes: Int = 1 << 20, chunkSize: Int = 1 << 
         #expect(lines == ["ok"])
     }
 
+    /// Found by the fuzzer: ISA-L ignores the reserved header flag bits that
+    /// RFC 1952 says a decompressor must refuse (zlib and gzip do).
+    @Test func reservedGzipFlagBitsAreRefused() throws {
+        let dir = TempDir()
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try dir.writeGzip("ok.gz", Array("a\n".utf8)))))
+        #expect(try readAll(dir.write("plain-ok.gz", bytes)).map(\.text) == ["a"])
+        bytes[3] |= 0x20
+        do {
+            _ = try readAll(dir.write("flagged.gz", bytes))
+            Issue.record("a member with reserved flag bits was read")
+        } catch let error as RTMLError {
+            #expect(error.message.contains("reserved flag bits"))
+        }
+        // And in a second member.
+        let first = Array(try Data(contentsOf: URL(fileURLWithPath: try dir.writeGzip("one.gz", Array("x\n".utf8)))))
+        do {
+            var lines: [String] = []
+            try LineReader(source: InputSource(path: dir.write("two.gz", first + bytes))).forEachLine { lines.append(String(decoding: $0.bytes, as: UTF8.self)) }
+            Issue.record("a second member with reserved flag bits was read")
+        } catch let error as RTMLError {
+            #expect(error.message.contains("reserved flag bits"))
+        }
+    }
+
     @Test func missingFileIsAClearError() {
         do {
             _ = try readAll("/nonexistent/day.gz")
