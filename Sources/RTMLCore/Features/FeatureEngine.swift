@@ -209,6 +209,20 @@ extension UnsafeMutablePointer {
     }
 }
 
+/// A finalised window, for `takeDirtyWindows` (a struct: its array is
+/// destroyed by specialised code, not the runtime's generic tuple code).
+struct FinalisedKey {
+    var userId: String
+    var event: Int32
+    var windowStart: Int64
+}
+
+/// A user in a list that can outlive it.
+struct SlotRef {
+    var slot: Int32
+    var serial: Int64
+}
+
 /// One (user, event name) count of the window of a bucket.
 struct BucketEntry {
     var prefix: UInt64
@@ -263,21 +277,26 @@ struct EngineCore {
     var lastBucket: Int32 = -1
 
     /// Users by the minute of their largest event time (stale entries are skipped).
-    var evictionBuckets: [Int64: [(slot: Int32, serial: Int64)]] = [:]
+    var evictionListOf: [Int64: Int32] = [:]
+    var evictionLists: [[SlotRef]] = []
+    var spareEvictionLists: [Int32] = []
     var evictionMinutes: [Int64] = []
+    /// The list of the minute last added to (users move in runs of one minute).
+    var lastEvictionMinute: Int64 = .min
+    var lastEvictionList: Int32 = -1
     static let evictionBucketMillis: Int64 = 60_000
     var pruningEnabled = true
     var evictionEnabled = true
 
     // Pending output, handed over by the take methods.
     var finalWindows: [WindowCount] = []
-    var changedOnline: [(slot: Int32, serial: Int64)] = []
+    var changedOnline: [SlotRef] = []
     /// Online rows not yet handed over of users dropped since, by serial.
     var droppedOnline: [Int64: FeatureRow] = [:]
-    var dirtyUsers: [(slot: Int32, serial: Int64)] = []
+    var dirtyUsers: [SlotRef] = []
     var evictedIds: [String] = []
     var dirtyWindowRefs: [(bucket: Int32, generation: UInt32, entry: Int32)] = []
-    var finalisedWindowKeys: [(userId: String, event: Int32, windowStart: Int64)] = []
+    var finalisedWindowKeys: [FinalisedKey] = []
 
     init(config: FeatureConfig, embeddings: TermEmbeddings) {
         self.config = config
@@ -491,11 +510,11 @@ struct EngineCore {
         }
         if !user.pointee.onlineChanged {
             user.pointee.onlineChanged = true
-            changedOnline.append((slot, user.pointee.serial))
+            changedOnline.append(SlotRef(slot: slot, serial: user.pointee.serial))
         }
         if !user.pointee.isDirty {
             user.pointee.isDirty = true
-            dirtyUsers.append((slot, user.pointee.serial))
+            dirtyUsers.append(SlotRef(slot: slot, serial: user.pointee.serial))
         }
         return (history, trigger)
     }
@@ -542,12 +561,26 @@ struct EngineCore {
         let minute = SlidingWindows.floorDiv(user.pointee.maxTime, Self.evictionBucketMillis)
         guard minute != user.pointee.evictionBucket else { return }
         user.pointee.evictionBucket = minute
-        if evictionBuckets[minute] == nil {
+        let list: Int32
+        if minute == lastEvictionMinute {
+            list = lastEvictionList
+        } else if let known = evictionListOf[minute] {
+            list = known
+        } else {
+            if let spare = spareEvictionLists.popLast() {
+                list = spare
+            } else {
+                list = Int32(evictionLists.count)
+                evictionLists.append([])
+            }
+            evictionListOf[minute] = list
             var i = evictionMinutes.count
             while i > 0 && evictionMinutes[i - 1] > minute { i -= 1 }
             evictionMinutes.insert(minute, at: i)
         }
-        evictionBuckets[minute, default: []].append((slot, user.pointee.serial))
+        lastEvictionMinute = minute
+        lastEvictionList = list
+        evictionLists[Int(list)].append(SlotRef(slot: slot, serial: user.pointee.serial))
     }
 
     @inline(__always)
@@ -568,9 +601,17 @@ struct EngineCore {
         var k = 0
         while k < evictionMinutes.count, evictionMinutes[k] &* bucket &+ (bucket - 1) <= threshold {
             let minute = evictionMinutes[k]
-            for (slot, serial) in evictionBuckets.removeValue(forKey: minute) ?? []
-            where isLive(slot, serial) && users[slot].pointee.evictionBucket == minute {
-                evict(slot)
+            if let list = evictionListOf.removeValue(forKey: minute) {
+                if minute == lastEvictionMinute { lastEvictionMinute = .min }
+                var refs = evictionLists[Int(list)]
+                evictionLists[Int(list)] = []
+                for ref in refs
+                where isLive(ref.slot, ref.serial) && users[ref.slot].pointee.evictionBucket == minute {
+                    evict(ref.slot)
+                }
+                refs.removeAll(keepingCapacity: true)
+                evictionLists[Int(list)] = refs
+                spareEvictionLists.append(list)
             }
             k += 1
         }
@@ -614,7 +655,7 @@ struct EngineCore {
                 let userId = users[e.slot].pointee.userId
                 finalWindows.append(WindowCount(
                     userId: userId, event: eventNames[Int(e.event)], windowStart: start, windowEnd: end, count: e.count))
-                finalisedWindowKeys.append((userId, e.event, start))
+                finalisedWindowKeys.append(FinalisedKey(userId: userId, event: e.event, windowStart: start))
             }
             openWindowCount -= entries.count
             finalisedWindowCount += Int64(entries.count)
@@ -688,7 +729,8 @@ struct EngineCore {
         rows.reserveCapacity(changedOnline.count)
         // A user dropped and seen again is two users: the newer row wins.
         var emitted = Set<String>(minimumCapacity: changedOnline.count)
-        for (slot, serial) in changedOnline.reversed() {
+        for ref in changedOnline.reversed() {
+            let slot = ref.slot, serial = ref.serial
             let row: FeatureRow?
             if isLive(slot, serial) {
                 users[slot].pointee.onlineChanged = false
@@ -711,9 +753,9 @@ struct EngineCore {
         for id in evictedIds where userSlots[id] == nil && dropped.insert(id).inserted {
             result.append((id, nil))
         }
-        for (slot, serial) in dirtyUsers where isLive(slot, serial) {
-            users[slot].pointee.isDirty = false
-            result.append((users[slot].pointee.userId, encodeUserState(users[slot])))
+        for ref in dirtyUsers where isLive(ref.slot, ref.serial) {
+            users[ref.slot].pointee.isDirty = false
+            result.append((users[ref.slot].pointee.userId, encodeUserState(users[ref.slot])))
         }
         evictedIds.removeAll(keepingCapacity: true)
         dirtyUsers.removeAll(keepingCapacity: true)
@@ -729,8 +771,8 @@ struct EngineCore {
             let entry = buckets[Int(b)].entries[Int(e)]
             result.append((users[entry.slot].pointee.userId, eventNames[Int(entry.event)], buckets[Int(b)].start, entry.count))
         }
-        for (userId, event, start) in finalisedWindowKeys {
-            result.append((userId, eventNames[Int(event)], start, nil))
+        for key in finalisedWindowKeys {
+            result.append((key.userId, eventNames[Int(key.event)], key.windowStart, nil))
         }
         dirtyWindowRefs.removeAll(keepingCapacity: true)
         finalisedWindowKeys.removeAll(keepingCapacity: true)
