@@ -62,7 +62,7 @@ extension FeatureEngine {
 
         for (userId, bytes) in users {
             let (decoded, lastEvent) = try EngineCore.decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
-            guard engine.core.userSlots[userId] == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
+            guard engine.core.slot(of: userId) == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
             let slot = engine.core.userSlot(userId)
             let user = engine.core.users[slot]
             let serial = user.pointee.serial
@@ -74,7 +74,7 @@ extension FeatureEngine {
             if user.pointee.maxTime != .min { engine.core.moveEvictionBucket(slot) }
         }
         for w in windows {
-            guard let slot = engine.core.userSlots[w.userId] else {
+            guard let slot = engine.core.slot(of: w.userId) else {
                 throw RTMLError("checkpoint has an open window of user \"\(w.userId)\" but no state for that user")
             }
             guard w.count > 0, Saturating.add(w.windowStart, config.windowMillis) > engine.watermark,

@@ -57,7 +57,7 @@ public final class FeatureEngine {
         get { core.evictedUserCount }
         set { core.evictedUserCount = newValue }
     }
-    public var userCount: Int { core.userSlots.count }
+    public var userCount: Int { core.userIndex.count }
     public var openWindowCount: Int { core.openWindowCount }
 
     /// Tests turn these off to show that forgetting never changes an output.
@@ -83,7 +83,7 @@ public final class FeatureEngine {
 
     /// A copy of a user's state (for tests), nil when not in memory.
     func userState(_ userId: String) -> UserState? {
-        guard let slot = core.userSlots[userId] else { return nil }
+        guard let slot = core.slot(of: userId) else { return nil }
         return core.users[slot].pointee
     }
 
@@ -257,7 +257,7 @@ struct EngineCore {
     var openWindowCount = 0
 
     var users = UserTable()
-    var userSlots: [String: Int32] = [:]
+    var userIndex = UserIndex()
     var nextSerial: Int64 = 0
 
     // Event names interned for windows: the known events first, by `KnownEvent.index`.
@@ -272,9 +272,12 @@ struct EngineCore {
     var bucketOfStart: [Int64: Int32] = [:]
     var bucketStarts: [Int64] = []
     var spareBuckets: [Int32] = []
-    /// The bucket of the start last looked up (events come in runs of one start).
+    /// The buckets of the two starts last looked up (an event is in two
+    /// windows with the default settings, and events come in runs of one start).
     var lastStart: Int64 = .min
     var lastBucket: Int32 = -1
+    var otherStart: Int64 = .min
+    var otherBucket: Int32 = -1
 
     /// Users by the minute of their largest event time (stale entries are skipped).
     var evictionListOf: [Int64: Int32] = [:]
@@ -351,11 +354,16 @@ struct EngineCore {
 
     @inline(__always)
     mutating func userSlot(_ userId: String) -> Int32 {
-        if let known = userSlots[userId] { return known }
+        let hash = UserIndex.hash(userId)
+        if let known = userIndex.find(userId, hash: hash, in: users) { return known }
         let slot = users.add(UserState(userId: userId, serial: nextSerial))
         nextSerial += 1
-        userSlots[userId] = slot
+        userIndex.insert(hash: hash, slot: slot)
         return slot
+    }
+
+    func slot(of userId: String) -> Int32? {
+        userIndex.find(userId, hash: UserIndex.hash(userId), in: users)
     }
 
     mutating func intern(_ name: String) -> Int32 {
@@ -404,6 +412,11 @@ struct EngineCore {
     @inline(__always)
     mutating func bucket(_ start: Int64) -> Int32 {
         if start == lastStart { return lastBucket }
+        if start == otherStart {
+            swap(&lastStart, &otherStart)
+            swap(&lastBucket, &otherBucket)
+            return lastBucket
+        }
         let bucket: Int32
         if let known = bucketOfStart[start] {
             bucket = known
@@ -420,6 +433,8 @@ struct EngineCore {
             while i > 0 && bucketStarts[i - 1] > start { i -= 1 }
             bucketStarts.insert(start, at: i)
         }
+        otherStart = lastStart
+        otherBucket = lastBucket
         lastStart = start
         lastBucket = bucket
         return bucket
@@ -628,7 +643,7 @@ struct EngineCore {
         if user.pointee.onlineChanged, let row = user.pointee.onlineRow {
             droppedOnline[user.pointee.serial] = row
         }
-        userSlots.removeValue(forKey: userId)
+        userIndex.remove(hash: UserIndex.hash(userId), slot: slot)
         users.remove(slot)
         evictedIds.append(userId)
         evictedUserCount += 1
@@ -644,6 +659,7 @@ struct EngineCore {
             done += 1
             guard let b = bucketOfStart.removeValue(forKey: start) else { continue }
             if lastStart == start { lastStart = .min }
+            if otherStart == start { otherStart = .min }
             var entries = buckets[Int(b)].entries
             buckets[Int(b)].entries = []
             buckets[Int(b)].generation &+= 1
@@ -750,7 +766,7 @@ struct EngineCore {
         var result: [(userId: String, state: [UInt8]?)] = []
         result.reserveCapacity(dirtyUsers.count + evictedIds.count)
         var dropped = Set<String>()
-        for id in evictedIds where userSlots[id] == nil && dropped.insert(id).inserted {
+        for id in evictedIds where slot(of: id) == nil && dropped.insert(id).inserted {
             result.append((id, nil))
         }
         for ref in dirtyUsers where isLive(ref.slot, ref.serial) {

@@ -293,3 +293,101 @@ struct EmbeddingCache {
     var embedding: FeatureValue = .null
     var affinities: [FeatureValue] = []
 }
+
+/// User id → table slot: open addressing with linear probing on a cheap
+/// hash of the id's UTF-8 bytes (a `Dictionary<String, _>` spends most of a
+/// lookup in SipHash). The ids themselves are the table's (`UserTable`).
+struct UserIndex {
+    /// (hash, slot + 1); slot + 1 == 0 is an empty cell.
+    private var cells: [(hash: UInt32, slotPlusOne: Int32)]
+    private var mask: Int
+    private(set) var count = 0
+
+    init() {
+        cells = Array(repeating: (0, 0), count: 1024)
+        mask = 1023
+    }
+
+    @inline(__always)
+    static func hash(_ id: String) -> UInt32 {
+        var id = id
+        return id.withUTF8 { bytes -> UInt32 in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+            var i = 0
+            while i + 8 <= raw.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 31
+                i += 8
+            }
+            if i < raw.count {
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < raw.count {
+                    tail |= UInt64(raw[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                h = (h ^ tail) &* 0xBF58_476D_1CE4_E5B9
+            }
+            h ^= h >> 29
+            h = h &* 0x94D0_49BB_1331_11EB
+            h ^= h >> 32
+            return UInt32(truncatingIfNeeded: h)
+        }
+    }
+
+    @inline(__always)
+    func find(_ id: String, hash: UInt32, in users: UserTable) -> Int32? {
+        cells.withUnsafeBufferPointer { cells in
+            var i = Int(hash) & mask
+            while true {
+                let cell = cells[i]
+                if cell.slotPlusOne == 0 { return nil }
+                if cell.hash == hash && users[cell.slotPlusOne - 1].pointee.userId == id { return cell.slotPlusOne - 1 }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Adds an id known to be absent.
+    mutating func insert(hash: UInt32, slot: Int32) {
+        if (count + 1) * 2 > cells.count { grow() }
+        var i = Int(hash) & mask
+        while cells[i].slotPlusOne != 0 { i = (i + 1) & mask }
+        cells[i] = (hash, slot + 1)
+        count += 1
+    }
+
+    /// Removes the cell of `slot` (backward-shift deletion keeps probes unbroken).
+    mutating func remove(hash: UInt32, slot: Int32) {
+        var i = Int(hash) & mask
+        while cells[i].slotPlusOne != slot + 1 { i = (i + 1) & mask }
+        var hole = i
+        var j = (i + 1) & mask
+        while cells[j].slotPlusOne != 0 {
+            let home = Int(cells[j].hash) & mask
+            // Move j into the hole when its home is not in (hole, j] cyclically.
+            let distanceToJ = (j - home) & mask
+            let distanceToHole = (hole - home) & mask
+            if distanceToHole < distanceToJ {
+                cells[hole] = cells[j]
+                hole = j
+            }
+            j = (j + 1) & mask
+        }
+        cells[hole] = (0, 0)
+        count -= 1
+    }
+
+    private mutating func grow() {
+        let old = cells
+        cells = Array(repeating: (0, 0), count: old.count * 2)
+        mask = cells.count - 1
+        for cell in old where cell.slotPlusOne != 0 {
+            var i = Int(cell.hash) & mask
+            while cells[i].slotPlusOne != 0 { i = (i + 1) & mask }
+            cells[i] = cell
+        }
+    }
+}
