@@ -401,8 +401,17 @@ struct EngineCore {
             BucketEntry(prefix: user.pointee.sortPrefix, slot: slot, event: event, count: count, dirty: dirty))
         // Drop the refs of final windows first, so the list stays short.
         let window = windowing.windowMillis, watermark = self.watermark
+        var dropCount = 0
         if let first = user.pointee.windows.first, Saturating.add(first.start, window) <= watermark {
-            user.pointee.windows.removeAll { Saturating.add($0.start, window) <= watermark }
+            user.pointee.windows.withUnsafeMutableBufferPointer { refs in
+                var kept = 0
+                for i in 0..<refs.count where Saturating.add(refs[i].start, window) > watermark {
+                    refs[kept] = refs[i]
+                    kept += 1
+                }
+                dropCount = refs.count - kept
+            }
+            user.pointee.windows.removeLast(dropCount)
         }
         user.pointee.windows.append(WindowRef(start: start, event: event, bucket: bucket, entry: entry))
         openWindowCount += 1
