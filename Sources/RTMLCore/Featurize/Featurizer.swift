@@ -233,7 +233,8 @@ public final class Featurizer {
 
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.
     private func commit() throws {
-        let windows = engine.takeFinalWindows()
+        // Sorted here, on the driver's core, for the writer's in-order inserts.
+        let windows = engine.takeFinalWindows().sorted(by: WindowCount.keyOrder)
         let online = engine.takeChangedOnlineRows()
         let dirtyUsers = engine.takeDirtyUserStates()
         let dirtyWindows = engine.takeDirtyWindows()
