@@ -3,6 +3,11 @@ public struct FeaturizeOptions: Sendable {
     public var config = FeatureConfig()
     /// Events per micro-batch (one SQLite transaction each).
     public var batchEvents = 5000
+    /// Input lines the store's writer thread may have queued but not yet
+    /// committed (at least one micro-batch). Under load its transactions grow
+    /// to this size; after a crash, the jobs of at most this many lines (plus
+    /// the batch in progress) can appear again.
+    public var writerQueueLines = 65536
     /// A quiet live pipe commits what it holds after this many seconds.
     public var batchInterval: Double = 1.0
     /// At end of input, finalise every open window (watermark to +infinity).

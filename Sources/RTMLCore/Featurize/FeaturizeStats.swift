@@ -25,6 +25,14 @@ public struct FeaturizeStats: Sendable {
     public var usersTouched = 0
     public var resumedAtLine = 0
     public var elapsedSeconds = 0.0
+    /// CPU seconds of the store's writer thread (SQLite's share of the run).
+    public var storeThreadCPUSeconds = 0.0
+    /// Seconds the driver waited for the writer (a full queue, the last commit).
+    public var storeWaitSeconds = 0.0
+    /// Seconds building the read indexes at the end of the input.
+    public var indexSeconds = 0.0
+    /// SQLite transactions of this run (several micro-batches may share one).
+    public var transactions = 0
     public var usersInMemory = 0
     public var openWindows = 0
     public var usersInStore = 0
@@ -72,6 +80,10 @@ public struct FeaturizeStats: Sendable {
             ("resumed_at_line", .int(resumedAtLine)),
             ("store", .string(store)),
             ("elapsed_s", .double((elapsedSeconds * 1000).rounded() / 1000)),
+            ("store_thread_cpu_s", .double((storeThreadCPUSeconds * 1000).rounded() / 1000)),
+            ("store_wait_s", .double((storeWaitSeconds * 1000).rounded() / 1000)),
+            ("index_build_s", .double((indexSeconds * 1000).rounded() / 1000)),
+            ("transactions", .int(transactions)),
             ("events_per_s", .int(elapsedSeconds > 0 ? Int(Double(read) / elapsedSeconds) : 0)),
         ])
     }

@@ -34,6 +34,10 @@ public final class Featurizer {
     private var resumeIdentity: Hash128?
     private var identity = Hash128(high: 0, low: 0)
     private var finished = false
+    /// The store's writer thread, started at the first commit.
+    private var writer: StoreWriter?
+    /// The open windows in the store's checkpoint when the run began (for the writer).
+    private var storedWindows: [(userId: String, event: String, windowStart: Int64)] = []
 
     // The pending micro-batch.
     private var pendingLines = 0
@@ -65,9 +69,11 @@ public final class Featurizer {
         }
 
         if let global = try store.checkpoint("engine"), let position = try store.checkpoint("position") {
+            let windows = try store.allWindowStates()
+            storedWindows = windows.map { (userId: $0.userId, event: $0.event, windowStart: $0.windowStart) }
             engine = try FeatureEngine.restore(
                 config: options.config, embeddings: embeddings, global: global,
-                users: try store.allUserStates(), windows: try store.allWindowStates())
+                users: try store.allUserStates(), windows: windows)
             guard let object = try? JSONSerialization.jsonObject(with: Data(position)) as? [String: Any],
                   let lines = object["lines"] as? Int,
                   let high = (object["input_high"] as? String).flatMap({ UInt64($0, radix: 16) }),
@@ -102,23 +108,47 @@ public final class Featurizer {
     /// Reads every input in order, committing a micro-batch every
     /// `batchEvents` lines and whenever a live input goes quiet.
     public func run(_ sources: [InputSource]) throws {
-        for source in sources {
-            let reader = LineReader(source: source, maxLineBytes: options.maxLineBytes)
-            try reader.forEachLine(idleTimeout: options.batchInterval, onIdle: {
-                if pendingLines > 0 { try commit() }
-            }) { line in
-                try handle(line, source: source)
+        do {
+            for source in sources {
+                let reader = LineReader(source: source, maxLineBytes: options.maxLineBytes)
+                try reader.forEachLine(idleTimeout: options.batchInterval, onIdle: {
+                    if pendingLines > 0 { try commit() }
+                }) { line in
+                    try handle(line, source: source)
+                }
             }
+            let alreadyFinished = finished
+            if options.flushAtEnd {
+                engine.flushAll()
+                finished = true
+            }
+            if pendingLines > 0 || (finished && !alreadyFinished) {
+                try commit()
+            }
+            try finishWriter()
+        } catch {
+            // Commit what was handed over (its jobs are out), then report the error.
+            _ = try? writer?.finish()
+            writer = nil
+            throw error
         }
-        let alreadyFinished = finished
-        if options.flushAtEnd {
-            engine.flushAll()
-            finished = true
-        }
-        if pendingLines > 0 || (finished && !alreadyFinished) {
-            try commit()
+        // A finished store gets its read indexes, built once from the whole
+        // tables rather than maintained under every insert (docs/store.md).
+        if finished {
+            let start = Monotonic.now()
+            try store.buildReadIndexes()
+            stats.indexSeconds = Monotonic.now() - start
         }
         finishStats()
+    }
+
+    private func finishWriter() throws {
+        guard let writer else { return }
+        let (cpu, transactions) = try writer.finish()
+        stats.storeThreadCPUSeconds = cpu
+        stats.storeWaitSeconds = writer.driverWaitSeconds
+        stats.transactions = transactions
+        self.writer = nil
     }
 
     private func handle(_ line: InputLine, source: InputSource) throws {
@@ -203,7 +233,8 @@ public final class Featurizer {
 
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.
     private func commit() throws {
-        let windows = engine.takeFinalWindows()
+        // Sorted here, on the driver's core, for the writer's in-order inserts.
+        let windows = engine.takeFinalWindows().sorted(by: WindowCount.keyOrder)
         let online = engine.takeChangedOnlineRows()
         let dirtyUsers = engine.takeDirtyUserStates()
         let dirtyWindows = engine.takeDirtyWindows()
@@ -226,23 +257,27 @@ public final class Featurizer {
             ("stats", stats.checkpointJSON),
         ]).rendered()
 
-        try store.transaction { batch in
-            for event in events {
-                _ = try batch.sequenceId(forUser: event.userId)
-                if let content = event.contentId { _ = try batch.itemId(forContent: content) }
-                try batch.insertEvent(event)
-            }
-            for row in history { try batch.insertHistory(row) }
-            for row in online { try batch.upsertFeatures(row) }
-            for window in windows { try batch.insertWindow(window) }
-            for (user, state) in dirtyUsers { try batch.putUserState(user, state) }
-            for w in dirtyWindows { try batch.putWindowState(userId: w.userId, event: w.event, windowStart: w.windowStart, count: w.count) }
-            try batch.setCheckpoint("engine", global)
-            try batch.setCheckpoint("position", Array(position.utf8))
+        let writes = BatchWrites(
+            number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
+            online: online, windows: windows, userStates: dirtyUsers, windowStates: dirtyWindows,
+            global: global, position: Array(position.utf8))
+        if writer == nil {
+            // The read indexes go while featurize writes; they are built when its input ends.
+            let store = self.store
+            defer { storedWindows = [] }
+            writer = StoreWriter(store: store, maxQueuedLines: max(options.batchEvents, options.writerQueueLines),
+                                 storedWindows: storedWindows,
+                                 beforeFirst: { try store.dropReadIndexes() })
         }
-        if case .afterCommit(let n)? = options.killPoint, stats.microBatches == n { Self.killSelf() }
-        history.removeAll(keepingCapacity: true)
-        events.removeAll(keepingCapacity: true)
+        try writer!.submit(writes)
+        if case .afterCommit(let n)? = options.killPoint, stats.microBatches == n {
+            try writer!.waitCommitted(through: n)
+            Self.killSelf()
+        }
+        history = []
+        events = []
+        history.reserveCapacity(min(options.batchEvents, 1 << 16))
+        events.reserveCapacity(min(options.batchEvents, 1 << 16))
         pendingLines = 0
     }
 

@@ -18,7 +18,7 @@ final class WriteStatements {
     let insertSequenceId, insertItemId: RawStatement
     let upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState: RawStatement
     let upsertPrediction: RawStatement
-    let lastHistoryPointers: RawStatement
+    let allHistoryPointers: RawStatement
     let vectorAtRow: [RawStatement]
 
     init(_ db: Database, path: String) throws {
@@ -38,14 +38,14 @@ final class WriteStatements {
         upsertWindowState = try make(StoreSchema.upsertWindowStateSQL, "state_windows")
         deleteWindowState = try make(StoreSchema.deleteWindowStateSQL, "state_windows")
         upsertPrediction = try make(StoreSchema.upsertPredictionSQL, "predictions")
-        lastHistoryPointers = try make(StoreSchema.lastHistoryPointersSQL, "feature_history")
+        allHistoryPointers = try make(StoreSchema.allHistoryPointersSQL, "feature_history")
         vectorAtRow = try StoreSchema.vectorColumnIndices.map { try make(StoreSchema.vectorAtRowSQL($0), "feature_history") }
     }
 
     func finalizeAll() {
         for s in [upsertFeatures, insertHistory, insertWindow, insertEvent, insertSequenceId, insertItemId,
                   upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState,
-                  upsertPrediction, lastHistoryPointers] + vectorAtRow {
+                  upsertPrediction, allHistoryPointers] + vectorAtRow {
             s.finalize()
         }
     }
@@ -94,6 +94,7 @@ extension FeatureStore {
             isInTransaction = false
             // Row ids and vector pointers of the rolled-back rows may be reused: reload them lazily.
             vectorRefs.removeAll()
+            vectorRefsLoaded = false
             nextHistoryRowId = nil
             if idsLoadedAtBegin {
                 userIds.rollback()
@@ -400,32 +401,55 @@ extension FeatureStore {
             return maxId + 1
         }
 
-        /// The user's vector pointers as of their latest history row, from
-        /// memory, or from the table the first time this instance sees the user.
+        /// The user's vector pointers as of their latest history row. The
+        /// first call of an instance (or after a rollback) loads every
+        /// user's by one scan of the table in row_id order: the table has no
+        /// per-user index while featurize writes, and one scan costs less
+        /// than an index maintained under inserts.
         private func vectorRefs(forUser userId: String) throws -> [VectorRef] {
+            if !store.vectorRefsLoaded { try loadAllVectorRefs() }
             if let refs = store.vectorRefs[userId] { return refs }
+            return Array(repeating: VectorRef(row: nil, hash: nil), count: StoreSchema.vectorColumnIndices.count)
+        }
+
+        private func loadAllVectorRefs() throws {
             let slots = StoreSchema.vectorColumnIndices.count
-            var refs = Array(repeating: VectorRef(row: nil, hash: nil), count: slots)
-            guard slots > 0 else { return refs }
-            let last = s.lastHistoryPointers
-            last.bind(1, userId)
-            var pointers: [Int64?] = Array(repeating: nil, count: slots)
-            if try last.step() {
-                for k in 0..<slots where !last.columnIsNull(Int32(k)) {
-                    pointers[k] = last.columnInt64(Int32(k))
+            var refs: [String: [VectorRef]] = [:]
+            if slots > 0 {
+                var pointers: [String: [Int64?]] = [:]
+                let all = s.allHistoryPointers
+                defer { all.reset() }
+                while try all.step() {
+                    var row: [Int64?] = Array(repeating: nil, count: slots)
+                    for k in 0..<slots where !all.columnIsNull(Int32(k + 1)) {
+                        row[k] = all.columnInt64(Int32(k + 1))
+                    }
+                    pointers[all.columnText(0)] = row
+                }
+                all.reset()
+                // One hash per distinct vector row, shared by the users that point at it.
+                var hashes: [[Int64: Hash128?]] = Array(repeating: [:], count: slots)
+                for (user, row) in pointers {
+                    var userRefs = Array(repeating: VectorRef(row: nil, hash: nil), count: slots)
+                    for k in 0..<slots {
+                        guard let pointer = row[k] else { continue }
+                        let hash: Hash128?
+                        if let known = hashes[k][pointer] {
+                            hash = known
+                        } else {
+                            let at = s.vectorAtRow[k]
+                            at.bind(1, pointer)
+                            hash = try at.step() && !at.columnIsNull(0) ? Hash128(at.columnBytes(0)) : nil
+                            at.reset()
+                            hashes[k][pointer] = hash
+                        }
+                        if let hash { userRefs[k] = VectorRef(row: pointer, hash: hash) }
+                    }
+                    refs[user] = userRefs
                 }
             }
-            last.reset()
-            for k in 0..<slots {
-                guard let pointer = pointers[k] else { continue }
-                let at = s.vectorAtRow[k]
-                at.bind(1, pointer)
-                if try at.step(), !at.columnIsNull(0) {
-                    refs[k] = VectorRef(row: pointer, hash: Hash128(at.columnBytes(0)))
-                }
-                at.reset()
-            }
-            return refs
+            store.vectorRefs = refs
+            store.vectorRefsLoaded = true
         }
     }
 }

@@ -49,6 +49,8 @@ public final class FeatureStore {
     var fingerprintDirty = false
     /// Per user: where the latest history row's vectors are (see `insertHistory`).
     var vectorRefs: [String: [VectorRef]] = [:]
+    /// Whether `vectorRefs` holds every user's (loaded by one scan, then kept current).
+    var vectorRefsLoaded = false
     var nextHistoryRowId: Int64?
 
     private init(path: String, queue: DatabaseQueue, meta: [String: String], readOnly: Bool, busyTimeout: Double) {

@@ -112,6 +112,13 @@ final class RawStatement {
 
     func columnInt64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
 
+    /// The column as a String (a NULL gives "").
+    func columnText(_ index: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
     /// The column's bytes, valid until the next step or reset.
     func columnBytes(_ index: Int32) -> UnsafeRawBufferPointer {
         let base = sqlite3_column_blob(handle, index)

@@ -60,10 +60,6 @@ enum StoreSchema {
               updated_at INTEGER NOT NULL
             )
             """)
-        // SQLite appends the rowid (row_id) to every index entry, so this index
-        // is ordered by (user_id, event_ts, row_id) without storing row_id twice
-        // (16% smaller, and every commit rewrites the leaf pages it touches).
-        sql.append("CREATE INDEX feature_history_user_time ON feature_history(user_id, event_ts)")
 
         // The view resolves each vector through its pointer: one self-join per vector column.
         var selected: [String] = ["h.row_id", "h.user_id"]
@@ -111,7 +107,6 @@ enum StoreSchema {
               rating REAL
             )
             """)
-        sql.append("CREATE INDEX events_user_time ON events(user_id, event_ts)")
 
         sql.append("CREATE TABLE sequence_ids (user_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
         sql.append("CREATE TABLE item_ids (content_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
@@ -142,6 +137,29 @@ enum StoreSchema {
             ) WITHOUT ROWID
             """)
         return sql
+    }
+
+    /// The read indexes of `feature_history` and `events`: per-user lookups
+    /// in event-time order (point-in-time reads, a user's events).
+    ///
+    /// They are not created with the tables. Maintained under inserts for
+    /// random users they cost most of the write time (every commit rewrites
+    /// the index pages it touched, thousands for a batch); built once from
+    /// the finished tables they cost a sort. featurize drops them while it
+    /// writes and builds them when its input ends (docs/store.md).
+    ///
+    /// SQLite appends the rowid (row_id) to every index entry, so each is
+    /// ordered by (user_id, event_ts, row_id) without storing row_id twice.
+    static let readIndexes: [(name: String, sql: String)] = [
+        ("feature_history_user_time", "CREATE INDEX IF NOT EXISTS feature_history_user_time ON feature_history(user_id, event_ts)"),
+        ("events_user_time", "CREATE INDEX IF NOT EXISTS events_user_time ON events(user_id, event_ts)"),
+    ]
+
+    /// Every user's latest history row's vector pointers, by one scan in
+    /// row_id order (the last row per user wins).
+    static var allHistoryPointersSQL: String {
+        let pointers = vectorColumnIndices.map { quoted(rowPointerName(featureColumns[$0].name)) }
+        return "SELECT user_id\(pointers.map { ", " + $0 }.joined()) FROM feature_history ORDER BY row_id"
     }
 
     // MARK: Statements of the write path
@@ -193,13 +211,6 @@ enum StoreSchema {
           predicted_at = excluded.predicted_at
         WHERE excluded.predicted_at >= predictions.predicted_at
         """
-
-    /// The user's latest history row by insertion order: where its vectors are.
-    static var lastHistoryPointersSQL: String {
-        let pointers = vectorColumnIndices.map { quoted(rowPointerName(featureColumns[$0].name)) }
-        let list = pointers.isEmpty ? "row_id" : pointers.joined(separator: ", ")
-        return "SELECT \(list) FROM feature_history WHERE user_id = ? ORDER BY row_id DESC LIMIT 1"
-    }
 
     static func vectorAtRowSQL(_ vectorIndex: Int) -> String {
         "SELECT \(quoted(featureColumns[vectorIndex].name)) FROM feature_history WHERE row_id = ?"

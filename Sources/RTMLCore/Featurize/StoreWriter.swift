@@ -1,0 +1,248 @@
+import Foundation
+
+/// One micro-batch's writes, handed by the featurize driver to the store's
+/// writer thread: its rows, the engine's changed state and the checkpoint
+/// that covers them.
+struct BatchWrites {
+    /// The micro-batch's number in this run (1, 2, ...).
+    var number: Int
+    /// Input lines the batch covers (at least 1), for the queue's bound.
+    var lines: Int
+    var events: [StoredEvent]
+    var history: [FeatureRow]
+    var online: [FeatureRow]
+    var windows: [WindowCount]
+    var userStates: [(userId: String, state: [UInt8]?)]
+    var windowStates: [(userId: String, event: String, windowStart: Int64, count: Int64?)]
+    var global: [UInt8]
+    var position: [UInt8]
+}
+
+/// The store's writer thread: SQLite on one core while the driver reads,
+/// parses and runs the engine on the other.
+///
+/// The driver hands each micro-batch over after flushing its jobs and
+/// rejects, so they are out before the transaction that commits the batch.
+/// The writer commits whatever is queued when it is free in one transaction
+/// (group commit), the checkpoint of the last batch in it: under load the
+/// transactions grow to the queue's bound, which amortises SQLite's per-commit
+/// page writes; on a trickle each batch commits as soon as it arrives. The
+/// store then is exactly what one transaction per batch would make: rows in
+/// the same order, ids in the same order, the same state.
+///
+/// The queue holds at most `maxQueuedLines` input lines (and always one
+/// batch): `submit` waits when it is full, so memory stays bounded when
+/// SQLite is the slower side. An error of the writer ends it; the next
+/// `submit`, `waitCommitted` or `finish` throws it.
+final class StoreWriter: @unchecked Sendable {
+    private let store: FeatureStore
+    private let maxQueuedLines: Int
+    private let condition = NSCondition()
+    private var queue: [BatchWrites] = []
+    private var queuedLines = 0
+    private var closed = false
+    private var done = false
+    private var failure: Error?
+    private var committedThrough = 0
+    /// Set once the writer thread ends.
+    private var threadCPU = 0.0
+    private var transactions = 0
+    /// Seconds the driver waited for room in the queue or for a commit.
+    private(set) var driverWaitSeconds = 0.0
+    /// Work the writer does once, in its first transaction's place.
+    private var beforeFirst: (() throws -> Void)?
+
+    /// The open windows `state_windows` holds now (the writer's own view:
+    /// what the store had when the run began, plus its own writes), so a
+    /// window opened and finalised between two commits costs no SQL at all.
+    private var storedWindows: Set<WindowKey>
+
+    init(store: FeatureStore, maxQueuedLines: Int, storedWindows: [(userId: String, event: String, windowStart: Int64)],
+         beforeFirst: (() throws -> Void)? = nil) {
+        self.store = store
+        self.storedWindows = Set(storedWindows.map { WindowKey(userId: $0.userId, event: $0.event, windowStart: $0.windowStart) })
+        self.maxQueuedLines = max(1, maxQueuedLines)
+        self.beforeFirst = beforeFirst
+        let thread = Thread { [self] in self.main() }
+        thread.name = "rtml-store-writer"
+        thread.start()
+    }
+
+    /// Queues a batch, waiting while the queue is full.
+    func submit(_ batch: BatchWrites) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        let start = Monotonic.now()
+        while failure == nil && !queue.isEmpty && queuedLines + batch.lines > maxQueuedLines {
+            condition.wait()
+        }
+        driverWaitSeconds += Monotonic.now() - start
+        if let failure { throw failure }
+        queue.append(batch)
+        queuedLines += batch.lines
+        condition.broadcast()
+    }
+
+    /// Waits until batch `number` is committed.
+    func waitCommitted(through number: Int) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        let start = Monotonic.now()
+        while failure == nil && committedThrough < number { condition.wait() }
+        driverWaitSeconds += Monotonic.now() - start
+        if let failure { throw failure }
+    }
+
+    /// Commits everything queued, ends the thread and returns its CPU seconds
+    /// and the number of transactions; throws the writer's error if it had one.
+    func finish() throws -> (cpuSeconds: Double, transactions: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+        let start = Monotonic.now()
+        while !done { condition.wait() }
+        driverWaitSeconds += Monotonic.now() - start
+        if let failure { throw failure }
+        return (threadCPU, transactions)
+    }
+
+    private func main() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty {
+                threadCPU = Self.threadCPUSeconds()
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batches = queue
+            queue.removeAll(keepingCapacity: true)
+            queuedLines = 0
+            condition.broadcast()
+            condition.unlock()
+            do {
+                if let first = beforeFirst {
+                    beforeFirst = nil
+                    try first()
+                }
+                try write(batches)
+            } catch {
+                condition.lock()
+                failure = error
+                threadCPU = Self.threadCPUSeconds()
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            condition.lock()
+            committedThrough = batches[batches.count - 1].number
+            transactions += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    struct WindowKey: Hashable, Comparable {
+        var userId: String, event: String, windowStart: Int64
+
+        /// Hashes the start, the event's length and at most 16 bytes of the
+        /// user id (its first and last 8) instead of every byte: the writer
+        /// hashes millions of these keys and equality settles collisions.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(windowStart)
+            hasher.combine(event.utf8.count)
+            var user = userId
+            user.withUTF8 { bytes in
+                if bytes.count >= 8 {
+                    hasher.combine(UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self))
+                    hasher.combine(UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+                } else {
+                    hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+                }
+                hasher.combine(bytes.count)
+            }
+        }
+
+        static func == (a: WindowKey, b: WindowKey) -> Bool {
+            a.windowStart == b.windowStart && a.userId == b.userId && a.event == b.event
+        }
+        static func < (a: WindowKey, b: WindowKey) -> Bool {
+            (a.userId, a.event, a.windowStart) < (b.userId, b.event, b.windowStart)
+        }
+    }
+
+    /// The batches in one transaction. History and events rows go in in
+    /// processing order (their row_id is that order); rows of tables keyed
+    /// by user go in sorted by key, so SQLite walks each B-tree once in
+    /// order instead of jumping between random leaves. Online rows and
+    /// state of the same key across batches collapse to the one the last
+    /// write would leave (the online upsert rule keeps the newest event
+    /// time, ties to the later write, so the fold gives the same row).
+    private func write(_ batches: [BatchWrites]) throws {
+        var online: [String: FeatureRow] = [:]
+        var userStates: [String: [UInt8]?] = [:]
+        var windowStates: [WindowKey: Int64?] = [:]
+        var windows: [WindowCount] = []
+        for b in batches {
+            for row in b.online {
+                if let kept = online[row.userId], kept.eventTs > row.eventTs { continue }
+                online[row.userId] = row
+            }
+            for (user, state) in b.userStates { userStates[user] = .some(state) }
+            for w in b.windowStates {
+                windowStates[WindowKey(userId: w.userId, event: w.event, windowStart: w.windowStart)] = .some(w.count)
+            }
+            windows.append(contentsOf: b.windows)
+        }
+        // Each batch's windows come sorted by key (the driver sorts them), so
+        // one batch needs nothing and several merge as sorted runs.
+        if batches.count > 1 { windows.sort(by: WindowCount.keyOrder) }
+        let last = batches[batches.count - 1]
+
+        try store.transaction { batch in
+            for b in batches {
+                for event in b.events {
+                    _ = try batch.sequenceId(forUser: event.userId)
+                    if let content = event.contentId { _ = try batch.itemId(forContent: content) }
+                    try batch.insertEvent(event)
+                }
+            }
+            for b in batches {
+                for row in b.history { try batch.insertHistory(row) }
+            }
+            for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
+            for window in windows { try batch.insertWindow(window) }
+            for user in userStates.keys.sorted() { try batch.putUserState(user, userStates[user]!) }
+            for key in windowStates.keys.sorted() {
+                let count = windowStates[key]!
+                if count != nil {
+                    storedWindows.insert(key)
+                } else if storedWindows.remove(key) == nil {
+                    continue  // opened and finalised since the last commit: never stored
+                }
+                try batch.putWindowState(userId: key.userId, event: key.event, windowStart: key.windowStart, count: count)
+            }
+            try batch.setCheckpoint("engine", last.global)
+            try batch.setCheckpoint("position", last.position)
+        }
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}
+
+extension WindowCount {
+    /// `user_windows`' key order: user, event, window start.
+    static func keyOrder(_ a: WindowCount, _ b: WindowCount) -> Bool {
+        if a.userId != b.userId { return a.userId < b.userId }
+        if a.event != b.event { return a.event < b.event }
+        return a.windowStart < b.windowStart
+    }
+}
