@@ -104,7 +104,7 @@ FEAT_S=${T_FEAT% *}; FEAT_KB=${T_FEAT#* }
 printf '%-22s %8ss %12s events/s   peak %s MiB   (%s events; target >= 300000 events/s)\n' "rtml featurize" "$FEAT_S" "$(rate "$CEVENTS" "$FEAT_S")" "$((FEAT_KB / 1024))" "$CEVENTS"
 echo "store size: $(du -m "$WORK/feat.db" | cut -f1) MB"
 
-if [ -n "${BENCH_4X:-1}" ]; then
+if [ -n "${BENCH_4X-1}" ]; then
   BIG="$WORK/day-4x-canonical.ndjson"
   if [ ! -s "$BIG" ]; then
     $RTML simulate --users $((USERS * 4)) --seed 2 --quiet | $RTML ingest --quiet --received-at-default timestamp -o "$BIG"
