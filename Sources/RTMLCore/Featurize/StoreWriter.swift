@@ -44,6 +44,8 @@ final class StoreWriter: @unchecked Sendable {
     private var done = false
     private var failure: Error?
     private var committedThrough = 0
+    /// Committed batches, for the driver to free.
+    private var spent: [BatchWrites] = []
     /// Set once the writer thread ends.
     private var threadCPU = 0.0
     private var transactions = 0
@@ -70,6 +72,11 @@ final class StoreWriter: @unchecked Sendable {
 
     /// Queues a batch, waiting while the queue is full.
     func submit(_ batch: BatchWrites) throws {
+        let garbage = try enqueue(batch)
+        _ = garbage.count  // committed batches die here, outside the lock, on the driver's core
+    }
+
+    private func enqueue(_ batch: BatchWrites) throws -> [BatchWrites] {
         condition.lock()
         defer { condition.unlock() }
         let start = Monotonic.now()
@@ -78,9 +85,12 @@ final class StoreWriter: @unchecked Sendable {
         }
         driverWaitSeconds += Monotonic.now() - start
         if let failure { throw failure }
+        var garbage: [BatchWrites] = []
+        swap(&garbage, &spent)
         queue.append(batch)
         queuedLines += batch.lines
         condition.broadcast()
+        return garbage
     }
 
     /// Waits until batch `number` is committed.
@@ -141,6 +151,8 @@ final class StoreWriter: @unchecked Sendable {
             condition.lock()
             committedThrough = batches[batches.count - 1].number
             transactions += 1
+            // Freed by the driver at its next submit: its core has time to spare.
+            spent.append(contentsOf: batches)
             condition.broadcast()
             condition.unlock()
         }
@@ -217,13 +229,20 @@ final class StoreWriter: @unchecked Sendable {
             for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
             for window in windows { try batch.insertWindow(window) }
             for user in userStates.keys.sorted() { try batch.putUserState(user, userStates[user]!) }
-            for key in windowStates.keys.sorted() {
-                let count = windowStates[key]!
+            // Most windows were opened and finalised since the last commit and
+            // were never stored: drop those first, then sort what is left.
+            var writes: [(key: WindowKey, count: Int64?)] = []
+            writes.reserveCapacity(windowStates.count / 2)
+            for (key, count) in windowStates {
                 if count != nil {
                     storedWindows.insert(key)
                 } else if storedWindows.remove(key) == nil {
-                    continue  // opened and finalised since the last commit: never stored
+                    continue
                 }
+                writes.append((key, count))
+            }
+            writes.sort { $0.key < $1.key }
+            for (key, count) in writes {
                 try batch.putWindowState(userId: key.userId, event: key.event, windowStart: key.windowStart, count: count)
             }
             try batch.setCheckpoint("engine", last.global)
