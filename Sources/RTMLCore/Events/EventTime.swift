@@ -49,15 +49,7 @@ public enum EventTime {
             return parseTime(text, year: cache.year, month: cache.month, day: cache.day, days: cache.days)
         }
         @inline(__always) func byte(_ i: Int) -> UInt8 { text[i] }
-        @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? {
-            var value = 0
-            for k in i..<(i + count) {
-                let d = Int(byte(k)) &- 48
-                if d < 0 || d > 9 { return nil }
-                value = value &* 10 &+ d
-            }
-            return value
-        }
+        @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? { decimal(text, i, count) }
         guard let year = digits(0, 4), byte(4) == 0x2D,
               let month = digits(5, 2), byte(7) == 0x2D,
               let day = digits(8, 2)
@@ -77,20 +69,24 @@ public enum EventTime {
         return result
     }
 
+    /// The value of `count` ASCII digits at `i`, or nil if one is not a digit.
+    @inline(__always)
+    private static func decimal(_ text: UnsafeRawBufferPointer, _ i: Int, _ count: Int) -> Int? {
+        var value = 0
+        for k in i..<(i + count) {
+            let d = Int(text[k]) &- 48
+            if d < 0 || d > 9 { return nil }
+            value = value &* 10 &+ d
+        }
+        return value
+    }
+
     /// The part after the date: separator, time, fraction, offset.
     @inline(__always)
     private static func parseTime(_ text: UnsafeRawBufferPointer, year: Int, month: Int, day: Int, days: Int64) -> Result<Int64, ParseError> {
         let n = text.count
         @inline(__always) func byte(_ i: Int) -> UInt8 { text[i] }
-        @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? {
-            var value = 0
-            for k in i..<(i + count) {
-                let d = Int(byte(k)) &- 48
-                if d < 0 || d > 9 { return nil }
-                value = value &* 10 &+ d
-            }
-            return value
-        }
+        @inline(__always) func digits(_ i: Int, _ count: Int) -> Int? { decimal(text, i, count) }
         let separator = byte(10)
         guard separator == 0x54 || separator == 0x74 || separator == 0x20,
               let hour = digits(11, 2), byte(13) == 0x3A,

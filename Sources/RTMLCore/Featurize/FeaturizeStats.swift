@@ -65,15 +65,11 @@ public struct FeaturizeStats: Sendable {
         jobsByTrigger = object["jobs_by_trigger"] as? [String: Int] ?? [:]
     }
 
+    /// The stats file: the checkpoint's counters (one list, so the two never
+    /// drift apart) with `duplicates` and this process's figures added.
     public var json: JSONValue {
-        .object([
-            ("stage", .string("featurize")),
-            ("read", .int(read)), ("accepted", .int(accepted)), ("rejected", .int(rejected)),
-            ("duplicates", .int(duplicates)), ("late", .int(late)), ("blank", .int(blank)),
-            ("rejected_by_reason", .object(RejectReason.allCases.compactMap { r in rejectedByReason[r].map { (r.rawValue, .int($0)) } })),
-            ("history_rows", .int(historyRows)), ("windows_written", .int(windowsWritten)),
-            ("jobs", .int(jobs)), ("jobs_by_trigger", .object(jobsByTrigger.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
-            ("micro_batches", .int(microBatches)), ("ignored_properties", .int(ignoredProperties)),
+        guard case .object(let counters) = checkpointJSON else { return checkpointJSON }
+        return .object([("stage", .string("featurize"))] + counters.prefix(3) + [("duplicates", .int(duplicates))] + counters.dropFirst(3) + [
             ("users_touched", .int(usersTouched)), ("users_in_store", .int(usersInStore)),
             ("users_in_memory", .int(usersInMemory)), ("open_windows", .int(openWindows)),
             ("watermark", watermark == .min ? .null : watermark == .max ? .string("+inf") : .string(EventTime.formatRFC3339(max(0, watermark)))),

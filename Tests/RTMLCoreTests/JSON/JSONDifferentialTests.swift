@@ -11,14 +11,9 @@ import Testing
 /// side. Seeded, so a failure reproduces.
 @Suite struct JSONDifferentialTests {
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var mixer: SplitMix64
+        init(state: UInt64) { mixer = SplitMix64(state: state) }
+        mutating func next() -> UInt64 { mixer.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
