@@ -62,12 +62,14 @@ struct WindowRef {
     var entry: Int32
 }
 
-extension UnsafeBufferPointer where Element: Timed {
+/// Lookups on time-sorted storage, for arrays and the pointers the hot path
+/// reads them through alike.
+extension RandomAccessCollection where Element: Timed, Index == Int {
     /// Index just past the last element with time <= `t` (elements are sorted by time).
     @inline(__always)
     func end(atOrBefore t: Int64) -> Int {
-        var i = count
-        while i > 0 && self[i - 1].time > t { i -= 1 }
+        var i = endIndex
+        while i > startIndex && self[i - 1].time > t { i -= 1 }
         return i
     }
 
@@ -75,28 +77,12 @@ extension UnsafeBufferPointer where Element: Timed {
     @inline(__always)
     func start(after bound: Int64, end: Int) -> Int {
         var i = end
-        while i > 0 && self[i - 1].time > bound { i -= 1 }
+        while i > startIndex && self[i - 1].time > bound { i -= 1 }
         return i
     }
 }
 
 extension Array where Element: Timed {
-    /// Index just past the last element with time <= `t` (elements are sorted by time).
-    @inline(__always)
-    func end(atOrBefore t: Int64) -> Int {
-        var i = count
-        while i > 0 && self[i - 1].time > t { i -= 1 }
-        return i
-    }
-
-    /// First index below `end` of the run of elements with time > `bound`.
-    @inline(__always)
-    func start(after bound: Int64, end: Int) -> Int {
-        var i = end
-        while i > 0 && self[i - 1].time > bound { i -= 1 }
-        return i
-    }
-
     /// Inserts after every element with time <= its time (arrival order breaks ties).
     @inline(__always)
     @discardableResult

@@ -266,32 +266,27 @@ extension FeatureStore {
 
         /// The user's dense sequence id, assigning the next one when the user is new.
         public func sequenceId(forUser userId: String) throws -> Int64 {
-            try check()
-            try store.loadIds(db)
-            if let id = store.userIds[userId] { return id }
-            let id = store.userIds.next
-            let st = s.insertSequenceId
-            st.bind(1, userId)
-            st.bind(2, id)
-            try st.run()
-            _ = store.userIds.assign(userId)
-            store.fingerprint.add(kind: .user, key: userId, seqId: id)
-            store.fingerprintDirty = true
-            return id
+            try denseId(userId, in: \.userIds, kind: .user, insert: s.insertSequenceId)
         }
 
         /// The content's dense item id, assigning the next one when the content is new.
         public func itemId(forContent contentId: String) throws -> Int64 {
+            try denseId(contentId, in: \.itemIds, kind: .item, insert: s.insertItemId)
+        }
+
+        /// The id of `key` in one of the two maps, assigning (and recording,
+        /// and folding into the fingerprint) the next one when it is new.
+        private func denseId(_ key: String, in map: ReferenceWritableKeyPath<FeatureStore, DenseIdMap>,
+                             kind: SequenceMapFingerprint.Kind, insert st: RawStatement) throws -> Int64 {
             try check()
             try store.loadIds(db)
-            if let id = store.itemIds[contentId] { return id }
-            let id = store.itemIds.next
-            let st = s.insertItemId
-            st.bind(1, contentId)
+            if let id = store[keyPath: map][key] { return id }
+            let id = store[keyPath: map].next
+            st.bind(1, key)
             st.bind(2, id)
             try st.run()
-            _ = store.itemIds.assign(contentId)
-            store.fingerprint.add(kind: .item, key: contentId, seqId: id)
+            _ = store[keyPath: map].assign(key)
+            store.fingerprint.add(kind: kind, key: key, seqId: id)
             store.fingerprintDirty = true
             return id
         }
