@@ -1,0 +1,115 @@
+import GRDB
+
+/// User × content interactions from a store's `events`, indexed by the
+/// store's dense ids (`sequence_ids.seq_id` for users, `item_ids.seq_id` for
+/// content), split by time for an implicit-feedback model.
+///
+/// Strength r of a (user, item) pair, summed over the training period:
+/// `content.start` +1, `content.complete` +2 (a finished play says more than
+/// a start), a `content.exit` before the bounce threshold −0.75 (a bounce
+/// says the start was a miss, so a bounced play nets 0.25). Pairs whose sum
+/// is not positive are left out.
+///
+/// Evaluation truth: for each user with training interactions, the items
+/// they started at or after the cut that they had not interacted with
+/// before it (models recommend unseen items, so seen ones cannot count).
+public struct Interactions: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var user: Int32
+        public var item: Int32
+        public var strength: Float
+    }
+
+    public static let startWeight: Float = 1
+    public static let completeWeight: Float = 2
+    public static let bouncePenalty: Float = -0.75
+
+    /// Users indexed 0..<userCount (ids without interactions have no entries).
+    public var userCount = 0
+    public var itemCount = 0
+    /// Training pairs, sorted by (user, item).
+    public var train: [Entry] = []
+    /// Per user index: content started at or after the cut, new to that user.
+    public var heldOut: [Int32: Set<Int32>] = [:]
+    /// The first test time (epoch ms).
+    public var cut: Int64 = 0
+    /// Content id by item index (nil for an unused index).
+    public var contentIds: [String?] = []
+    /// Category of each item as the events name it (nil when none did).
+    public var categories: [String?] = []
+    /// The training period actually covered.
+    public var firstTime: Int64 = 0
+    public var lastTrainTime: Int64 = 0
+    public var lastTime: Int64 = 0
+
+    public var testUsers: Int { heldOut.count }
+
+    public init() {}
+
+    /// Reads the store and splits at `split` (over the times of the starts).
+    public static func load(from store: FeatureStore, split: TimeSplit, bounceThresholdMillis: Int64 = 60_000) throws -> Interactions {
+        var out = Interactions()
+        struct Raw { var user: Int32; var item: Int32; var kind: UInt8; var ts: Int64; var position: Double? }
+        var raw: [Raw] = []
+        try store.read { db in
+            out.userCount = (try Int.fetchOne(db, sql: "SELECT max(seq_id) + 1 FROM sequence_ids")) ?? 0
+            out.itemCount = (try Int.fetchOne(db, sql: "SELECT max(seq_id) + 1 FROM item_ids")) ?? 0
+            out.contentIds = [String?](repeating: nil, count: out.itemCount)
+            out.categories = [String?](repeating: nil, count: out.itemCount)
+            let items = try Row.fetchCursor(db, sql: "SELECT content_id, seq_id FROM item_ids")
+            while let row = try items.next() { out.contentIds[row[1] as Int] = row[0] }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT s.seq_id, i.seq_id, e.event, e.event_ts, e.position_sec, e.category
+                    FROM events e JOIN sequence_ids s ON s.user_id = e.user_id
+                    JOIN item_ids i ON i.content_id = e.content_id
+                    WHERE e.event IN ('content.start', 'content.complete', 'content.exit')
+                    """)
+            while let row = try rows.next() {
+                let event: String = row[2]
+                let kind: UInt8 = event == "content.start" ? 0 : (event == "content.complete" ? 1 : 2)
+                let item: Int32 = row[1]
+                raw.append(Raw(user: row[0], item: item, kind: kind, ts: row[3], position: row[4]))
+                if out.categories[Int(item)] == nil { out.categories[Int(item)] = row[5] }
+            }
+        }
+        let startTimes = raw.filter { $0.kind == 0 }.map(\.ts)
+        out.cut = split.cutTime(for: startTimes)
+        out.firstTime = startTimes.min() ?? 0
+        out.lastTime = raw.map(\.ts).max() ?? 0
+        var strength: [Int64: Float] = [:]
+        var lastTrain = Int64.min
+        for r in raw where r.ts < out.cut {
+            let key = Int64(r.user) << 32 | Int64(r.item)
+            let w: Float
+            switch r.kind {
+            case 0: w = startWeight
+            case 1: w = completeWeight
+            default:
+                guard let p = r.position, p * 1000 < Double(bounceThresholdMillis) else { continue }
+                w = bouncePenalty
+            }
+            strength[key, default: 0] += w
+            lastTrain = max(lastTrain, r.ts)
+        }
+        out.lastTrainTime = lastTrain == .min ? out.cut : lastTrain
+        out.train = strength.compactMap { key, s in
+            s > 0 ? Entry(user: Int32(key >> 32), item: Int32(truncatingIfNeeded: key), strength: s) : nil
+        }.sorted { ($0.user, $0.item) < ($1.user, $1.item) }
+        var seen: [Int32: Set<Int32>] = [:]
+        for e in out.train { seen[e.user, default: []].insert(e.item) }
+        for r in raw where r.ts >= out.cut && r.kind == 0 {
+            guard let before = seen[r.user], !before.contains(r.item) else { continue }
+            out.heldOut[r.user, default: []].insert(r.item)
+        }
+        return out
+    }
+
+    /// How often each item was interacted with in training (the popularity baseline's ranking).
+    public func itemPopularity() -> [Float] {
+        var counts = [Float](repeating: 0, count: itemCount)
+        for e in train { counts[Int(e.item)] += 1 }
+        return counts
+    }
+}
