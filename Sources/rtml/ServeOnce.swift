@@ -1,16 +1,163 @@
 import ArgumentParser
+import Foundation
 import RTMLCore
 
 extension RTMLCommand {
     struct ServeOnce: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve-once",
-            abstract: "Serve prediction jobs from the active feature store with a model bundle.",
-            discussion: "Not yet available in this release: later releases build it."
+            abstract: "Serve prediction jobs: recommendations from the active store and a model, to stdout (push) and/or the store (pull).",
+            discussion: """
+            Reads jobs (NDJSON, as rtml featurize writes them) until the end of its input and \
+            exits: one invocation drains what it is given. With --follow it keeps reading a live \
+            pipe and serves jobs as they arrive, in micro-batches that never wait for a full batch.
+
+            Per job: the user's sequence id and online features come from the store (--store \
+            FILE, or the store ACTIVE names in --stores DIR, looked up again every batch so a \
+            promote is followed); the ALS model scores every item; with --rerank a next-category \
+            model re-weights each score by its item's category: score' = max(score, 0) · K · \
+            p(category | the user's features now), K the number of categories; items the user \
+            completed within --exclude-recent are left out; the top -k remain. A user the model \
+            has no factors for gets the popularity ranking, marked "coldStart":true.
+
+            Before the first job the model is checked against the store: a model whose \
+            sequence_map_fingerprint differs from the store's is refused (exit 2) unless \
+            --allow-stale-ids, as is a rerank model needing features the store lacks.
+
+            A job that cannot be served goes to --dead-letter with its reason and attempt + 1 \
+            (run serve-once on that file to retry); one at --max-attempts is counted as failed.
+
+            Examples:
+              rtml featurize --store stores/blue.db < events | rtml serve-once --stores stores --model models/recs@champion --rerank models/nextcat@champion --sink push,pull > push.ndjson
+              rtml serve-once --user u42 --stores stores --model models/recs@champion
+            """
         )
 
+        @Argument(help: ArgumentHelp("Job files (NDJSON); none or - reads stdin.", valueName: "file"))
+        var files: [String] = []
+
+        @Option(help: ArgumentHelp("Read features from this store.", valueName: "file"))
+        var store: String?
+
+        @Option(help: ArgumentHelp("A blue-green stores directory: read the store its ACTIVE file names.", valueName: "dir"))
+        var stores: String?
+
+        @Option(help: ArgumentHelp("The recommender (an als bundle): models/NAME@alias, models/NAME/VERSION, models/NAME (latest) or a bundle directory.", valueName: "ref"))
+        var model: String
+
+        @Option(help: ArgumentHelp("A next-category model (logistic) that re-weights the scores by the user's real-time features.", valueName: "ref"))
+        var rerank: String?
+
+        @Option(help: ArgumentHelp("Where predictions go: push (stdout), pull (the store's predictions table), or both.", valueName: "push,pull"))
+        var sink = "push"
+
+        @Option(name: .customLong("predictions-db"), help: ArgumentHelp("The pull sink's database, instead of the feature store (created when missing).", valueName: "file"))
+        var predictionsDB: String?
+
+        @Option(name: .short, help: "Items per recommendation.")
+        var k = 10
+
+        @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job (0s: keep everything).", valueName: "duration"))
+        var excludeRecent = "24h"
+
+        @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's (users may get other users' recommendations).")
+        var allowStaleIds = false
+
+        @Flag(help: "Keep reading a live pipe; serve jobs as they arrive.")
+        var follow = false
+
+        @Option(name: .customLong("batch-jobs"), help: "Jobs per micro-batch (one read snapshot and one pull-sink transaction).")
+        var batchJobs = 512
+
+        @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Append jobs that could not be served to FILE (NDJSON, attempt + 1, reason).", valueName: "file"))
+        var deadLetter: String?
+
+        @Option(name: .customLong("max-attempts"), help: "A job failing at this attempt is counted as failed, not dead-lettered again.")
+        var maxAttempts = 3
+
+        @Option(help: ArgumentHelp("Answer one user directly (no jobs read) and print the prediction.", valueName: "user-id"))
+        var user: String?
+
+        @Option(help: ArgumentHelp("With --user: the time to predict for (RFC 3339; default now).", valueName: "time"))
+        var at: String?
+
+        @OptionGroup var report: ReportOptions
+
+        func validate() throws {
+            guard (store == nil) != (stores == nil) else { throw ValidationError("give exactly one of --store and --stores") }
+            guard k >= 1 else { throw ValidationError("'-k' must be at least 1") }
+            guard batchJobs >= 1 else { throw ValidationError("'--batch-jobs' must be at least 1") }
+            guard maxAttempts >= 1 else { throw ValidationError("'--max-attempts' must be at least 1") }
+            let sinks = Set(sink.split(separator: ",").map(String.init))
+            guard !sinks.isEmpty, sinks.isSubset(of: ["push", "pull"]) else { throw ValidationError("'--sink' takes push, pull or push,pull") }
+            if user != nil, !files.isEmpty { throw ValidationError("--user answers one user; it reads no job files") }
+            if at != nil, user == nil { throw ValidationError("--at goes with --user") }
+        }
+
         func run() throws {
-            throw RTMLError("serve-once is not yet available in this release")
+            let location: StoreLocation = store.map { .file($0) } ?? .directory(stores!)
+            let scorer = try Self.loadScorer(model)
+            let reranker = try rerank.map(Self.loadReranker)
+            var options = PredictionServer.Options()
+            options.k = k
+            options.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
+            options.allowStaleIds = allowStaleIds
+            let server = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: options)
+            server.notes.forEach(Console.error)
+
+            if let user {
+                try answer(user, server: server)
+                return
+            }
+            let sinks = Set(sink.split(separator: ",").map(String.init))
+            let push = sinks.contains("push") ? try OutputWriter(path: nil) : nil
+            let pull = sinks.contains("pull")
+                ? try PullSink(path: predictionsDB ?? server.storePath, createIfMissing: predictionsDB != nil) : nil
+            let dead = try deadLetter.map { try DeadLetterWriter(path: $0) }
+            var loopOptions = ServeLoop.Options()
+            loopOptions.batchJobs = batchJobs
+            loopOptions.maxAttempts = maxAttempts
+            let readsStdin = files.isEmpty || files.contains("-")
+            loopOptions.idleFlushSeconds = follow || readsStdin ? 0.005 : nil
+            let loop = ServeLoop(server: server, push: push, pull: pull, deadLetter: dead, options: loopOptions)
+            let inputs = files.isEmpty ? [InputSource.stdin] : files.map { $0 == "-" ? .stdin : InputSource(path: $0) }
+            let stats = try loop.run(inputs)
+            try push?.close()
+            try dead?.close()
+            try pull?.close()
+            var summary = "serve-once: \(Format.count(stats.read)) jobs read, \(Format.count(stats.served)) served (\(Format.count(stats.coldStart)) cold start), \(Format.count(stats.deadLettered)) dead-lettered, \(Format.count(stats.failed)) failed at --max-attempts"
+            summary += "\n  \(Format.count(Int((Double(stats.read) / max(stats.elapsedSeconds, 1e-9)).rounded()))) jobs/s; per job: service \(stats.service.summary); read to written \(stats.latency.summary); store \(server.storePath)"
+            try report.finish(stats: stats.json, summary: summary)
+            if stats.deadLettered > 0 || stats.failed > 0 { throw StageExit(status: .finding) }
+        }
+
+        private func answer(_ user: String, server: PredictionServer) throws {
+            var time = EventNormalizer.nowMillis()
+            if let at {
+                guard case .success(let t) = EventTime.parseRFC3339(at) else { throw ValidationError("'--at' must be an RFC 3339 time") }
+                time = t
+            }
+            let job = PredictionJob(jobId: "j-direct", userId: user, trigger: "direct", eventTime: time)
+            switch server.serve([job], now: EventNormalizer.nowMillis).first! {
+            case .success(let p):
+                var line: [UInt8] = []
+                p.line(into: &line)
+                FileHandle.standardOutput.write(Data(line))
+            case .failure(let f):
+                throw RTMLError("cannot serve \(user): \(f.reason)")
+            }
+        }
+
+        static func loadScorer(_ reference: String) throws -> ALSScorer {
+            let resolved = try ModelRegistry.resolve(reference)
+            return try ALSScorer(bundle: try resolved.load(), path: resolved.path,
+                                 name: resolved.name ?? URL(fileURLWithPath: resolved.path).lastPathComponent, version: resolved.version)
+        }
+
+        static func loadReranker(_ reference: String) throws -> CategoryReranker {
+            let resolved = try ModelRegistry.resolve(reference)
+            return try CategoryReranker(bundle: try resolved.load(), path: resolved.path,
+                                        name: resolved.name ?? URL(fileURLWithPath: resolved.path).lastPathComponent, version: resolved.version)
         }
     }
 }

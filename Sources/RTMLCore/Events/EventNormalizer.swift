@@ -334,7 +334,7 @@ public struct EventNormalizer {
     /// The bytes of the line just normalised (valid until the next line).
     var currentLine: UnsafeRawBufferPointer { line }
 
-    static func nowMillis() -> Int64 {
+    public static func nowMillis() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000

@@ -101,9 +101,11 @@ enum TopK {
         func worse(_ a: (index: Int, score: Float), _ b: (index: Int, score: Float)) -> Bool {
             a.score < b.score || (a.score == b.score && a.index > b.index)
         }
-        for i in 0..<count where !excluding.contains(i) {
+        for i in 0..<count {
             let candidate = (index: i, score: score(i))
             if best.count == k && !worse(best[0], candidate) { continue }
+            // Checked only for items good enough to enter: a hash lookup per item would dominate serving.
+            if !excluding.isEmpty, excluding.contains(i) { continue }
             var position = best.firstIndex { !worse($0, candidate) } ?? best.count
             best.insert(candidate, at: position)
             if best.count > k {

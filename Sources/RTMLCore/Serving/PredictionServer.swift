@@ -1,0 +1,151 @@
+import GRDB
+
+/// Serves prediction jobs: resolves the store (following `ACTIVE` for a
+/// stores directory), reads each user's sequence id and online features,
+/// scores with the ALS model, optionally re-weights by a next-category
+/// model, and returns the top k items the user has not completed recently.
+///
+/// A user the model has no factors for (new since training, or without
+/// training interactions) gets the popularity ranking, marked cold start;
+/// the rerank applies to it too, so even a new user's list follows what
+/// they are doing now.
+public final class PredictionServer {
+    public struct Options: Sendable {
+        public var k = 10
+        public var excludeRecentMillis: Int64 = 24 * 3_600_000
+        public var allowStaleIds = false
+        public init() {}
+    }
+
+    /// Why one job could not be served (it goes to the dead-letter file).
+    public struct Failure: Error, Sendable, Equatable {
+        public var reason: String
+    }
+
+    public let scorer: ALSScorer
+    public let reranker: CategoryReranker?
+    public let options: Options
+    public let location: StoreLocation
+    public private(set) var storePath = ""
+    private var store: FeatureStore?
+    private var recent: RecentCompletes?
+    private let itemIndex: [String: Int32]
+    /// Rerank class of each item's category, -1 when none.
+    private let itemClass: [Int]
+    private var scores: [Float] = []
+    private var excluded: Set<Int> = []
+    /// Item indices without a content id (never recommended).
+    private let unnamed: Set<Int>
+    private var inputBuffer: [Double] = []
+    /// Per-job service time: the job's own store reads and scoring, in µs.
+    public var serviceLatency = LatencyRecorder()
+    /// Warnings for the summary (stale ids allowed, ...).
+    public private(set) var notes: [String] = []
+
+    public init(location: StoreLocation, scorer: ALSScorer, reranker: CategoryReranker?, options: Options) throws {
+        self.location = location
+        self.scorer = scorer
+        self.reranker = reranker
+        self.options = options
+        var index: [String: Int32] = [:]
+        for (i, id) in scorer.itemIds.enumerated() { if let id { index[id] = Int32(i) } }
+        itemIndex = index
+        unnamed = Set(scorer.itemIds.indices.filter { scorer.itemIds[$0] == nil })
+        itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
+        try ensureStore()
+    }
+
+    /// Opens the store the location names now, checking it fits the models;
+    /// for a stores directory, switches when `ACTIVE` has changed.
+    public func ensureStore() throws {
+        let path = try location.currentPath()
+        if store != nil, path == storePath { return }
+        let opened = try FeatureStore.openReadOnly(path: path)
+        try Self.checkCompatibility(store: opened, path: path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes)
+        store = opened
+        storePath = path
+        recent = RecentCompletes(itemIndex: itemIndex, keepMillis: options.excludeRecentMillis)
+    }
+
+    /// The checks before the first job (and by promote before a switch):
+    /// the sequence-id fingerprints agree, and the store has every feature
+    /// the rerank model reads.
+    public static func checkCompatibility(
+        store: FeatureStore, path: String, scorer: ALSScorer?, reranker: CategoryReranker?, allowStaleIds: Bool,
+        notes: inout [String]
+    ) throws {
+        if let scorer {
+            let storePrint = try store.meta("sequence_map_fingerprint") ?? "none"
+            let modelPrint = scorer.sequenceMapFingerprint ?? "none"
+            if storePrint != modelPrint {
+                let message = "model \(scorer.name)\(scorer.version.map { " version \($0)" } ?? "") was trained on sequence ids with fingerprint \(modelPrint), store \(path) has \(storePrint): users would get other users' recommendations"
+                guard allowStaleIds else {
+                    throw RTMLError(message + " (retrain on this store, or --allow-stale-ids)")
+                }
+                notes.append("warning: " + message + " (served anyway: --allow-stale-ids)")
+            }
+        }
+        if let reranker {
+            let columns = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('features')") }
+            let needed = Set(reranker.inputs.names.compactMap { FeatureSchema.index(of: $0) != nil ? $0 : nil })
+            let missing = needed.subtracting(columns).sorted()
+            if !missing.isEmpty {
+                throw RTMLError("model \(reranker.name) needs features the store \(path) lacks: \(missing.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// Serves a batch in one read transaction (one consistent snapshot).
+    /// A store that cannot be read fails every job of the batch, not the run.
+    public func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, Failure>] {
+        do {
+            try ensureStore()
+            return try store!.read { db in
+                try recent!.refresh(db)
+                return try jobs.map { job in
+                    let start = Monotonic.nanoseconds()
+                    let result = try serveOne(job, db: db, now: now)
+                    serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
+                    return result
+                }
+            }
+        } catch let error as RTMLError {
+            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error.message)")) }
+        } catch {
+            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error)")) }
+        }
+    }
+
+    private static let featureSQL = "SELECT user_id, "
+        + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
+        + ", event_ts, updated_at FROM features WHERE user_id = ?"
+
+    private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
+        let seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?"), arguments: [job.userId])
+        let cold = !(seq.map { scorer.knows(user: $0) } ?? false)
+        if cold {
+            scorer.popularityScores(into: &scores)
+        } else {
+            scorer.scores(user: seq!, into: &scores)
+        }
+        var context: [(String, Double)]?
+        if let reranker {
+            let row = try Row.fetchOne(db.cachedStatement(sql: Self.featureSQL), arguments: [job.userId])
+                .map(FeatureStore.decodeFeatureRow)
+            let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
+            let k = Float(p.count)
+            for i in scores.indices where itemClass[i] >= 0 {
+                scores[i] = max(scores[i], 0) * k * Float(p[itemClass[i]])
+            }
+            context = zip(reranker.classes, p).map { ($0, $1) }
+        }
+        recent!.items(user: job.userId, at: job.eventTime, into: &excluded)
+        if !unnamed.isEmpty { excluded.formUnion(unnamed) }
+        let best = TopK.select(options.k, from: scores.count, excluding: excluded) { scores[$0] }
+        return .success(Prediction(
+            jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
+            items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
+            coldStart: cold, eventTime: job.eventTime, eventTimeText: job.eventTimeText, predictedAt: now(),
+            context: context))
+    }
+}

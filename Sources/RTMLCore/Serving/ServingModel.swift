@@ -1,0 +1,133 @@
+/// A collaborative-filtering model ready to score: ALS factors, the
+/// popularity ranking for users it has never seen, and each item's content
+/// id and category, all from one bundle.
+public struct ALSScorer: Sendable {
+    public let name: String
+    public let version: Int?
+    public let factors: Int
+    public let userCount: Int
+    public let itemCount: Int
+    let userFactors: [Float]
+    let itemFactors: [Float]
+    /// Training interactions per item (the cold-start ranking).
+    let popularity: [Float]
+    public let itemIds: [String?]
+    public let itemCategories: [String?]
+    /// A user index with an all-zero factor row had no training interactions.
+    let knownUsers: [Bool]
+    public let sequenceMapFingerprint: String?
+
+    public init(bundle: ModelBundle, path: String, name: String, version: Int?) throws {
+        guard bundle.kind == "als" else {
+            throw RTMLError("\(path): a \(bundle.kind) model, not a recommender (als); use it with --rerank")
+        }
+        func array(_ name: String) throws -> WeightArray {
+            guard let a = bundle.array(named: name), let _ = a.floats else {
+                throw RTMLError("\(path): bundle has no float32 array '\(name)'")
+            }
+            return a
+        }
+        let users = try array("user_factors")
+        let items = try array("item_factors")
+        let popular = try array("popularity")
+        guard users.shape.count == 2, items.shape.count == 2, users.shape[1] == items.shape[1], users.shape[1] > 0 else {
+            throw RTMLError("\(path): user_factors \(users.shape) and item_factors \(items.shape) do not fit together")
+        }
+        self.name = name
+        self.version = version
+        factors = users.shape[1]
+        userCount = users.shape[0]
+        itemCount = items.shape[0]
+        userFactors = users.floats!
+        itemFactors = items.floats!
+        popularity = popular.floats!
+        guard popularity.count == itemCount else { throw RTMLError("\(path): popularity has \(popularity.count) items, factors \(itemCount)") }
+        itemIds = (bundle.model["item_ids"]?.arrayItems ?? []).map(\.stringValue)
+        itemCategories = (bundle.model["item_categories"]?.arrayItems ?? []).map(\.stringValue)
+        guard itemIds.count == itemCount else { throw RTMLError("\(path): model.json lists \(itemIds.count) item ids for \(itemCount) items") }
+        let f = factors
+        knownUsers = (0..<userCount).map { u in (0..<f).contains { users.floats![u * f + $0] != 0 } }
+        sequenceMapFingerprint = bundle.sequenceMapFingerprint
+    }
+
+    /// Whether the model learned factors for this user index.
+    public func knows(user: Int) -> Bool {
+        user >= 0 && user < userCount && knownUsers[user]
+    }
+
+    /// Scores of every item for a known user: the dot products of the factors.
+    public func scores(user: Int, into out: inout [Float]) {
+        let f = factors
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(itemCount)
+        userFactors.withUnsafeBufferPointer { u in
+            itemFactors.withUnsafeBufferPointer { v in
+                let row = u.baseAddress! + user * f
+                for i in 0..<itemCount {
+                    let item = v.baseAddress! + i * f
+                    var s: Float = 0
+                    for k in 0..<f { s += row[k] * item[k] }
+                    out.append(s)
+                }
+            }
+        }
+    }
+
+    /// Popularity as a score in [0, 1] (share of the most popular item's count).
+    public func popularityScores(into out: inout [Float]) {
+        let top = max(popularity.max() ?? 1, 1)
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: popularity.lazy.map { $0 / top })
+    }
+}
+
+/// A next-category classifier used to re-weight recommendations by what the
+/// user's real-time features say they want now.
+///
+/// Re-weighting: with K categories and p(c) the model's probability of the
+/// item's category given the user's features at the job's time,
+/// `score' = max(score, 0) · K · p(c)`. K·p(c) is 1 when the model is
+/// indifferent (p = 1/K), above 1 for the categories it expects, below for
+/// the others; items without a category keep their score.
+public struct CategoryReranker: Sendable {
+    public let name: String
+    public let version: Int?
+    public let model: LogisticModel
+    public let inputs: ModelInputs
+    public let classes: [String]
+
+    public init(bundle: ModelBundle, path: String, name: String, version: Int?) throws {
+        guard bundle.kind == "logistic" else {
+            throw RTMLError("\(path): --rerank needs a logistic next-category model, this is \(bundle.kind)")
+        }
+        let classes = (bundle.model["classes"]?.arrayItems ?? []).compactMap(\.stringValue)
+        guard classes.count >= 2 else { throw RTMLError("\(path): model.json has no classes") }
+        let names = bundle.signature.inputs.compactMap(\.name)
+        let inputs: ModelInputs
+        do { inputs = try ModelInputs(names: names) } catch let error as RTMLError {
+            throw RTMLError("\(path): its signature needs inputs this rtml cannot compute from a store: \(error.message)")
+        }
+        guard let weights = bundle.array(named: "coefficients")?.asDoubles else {
+            throw RTMLError("\(path): bundle has no coefficients array")
+        }
+        let rows = LogisticModel.scoreCount(classes.count)
+        let p = names.count
+        guard weights.count == rows * (p + 1) else {
+            throw RTMLError("\(path): coefficients hold \(weights.count) values, expected \(rows) x \(p + 1)")
+        }
+        let coefficients = (0..<rows).map { Array(weights[($0 * (p + 1))..<($0 * (p + 1) + p)]) }
+        let intercepts = (0..<rows).map { weights[$0 * (p + 1) + p] }
+        self.name = name
+        self.version = version
+        self.model = LogisticModel(featureNames: names, classCount: classes.count, coefficients: coefficients, intercepts: intercepts)
+        self.inputs = inputs
+        self.classes = classes
+    }
+
+    /// Category name → probability for the user's features at `time`.
+    public func probabilities(_ row: FeatureRow?, at time: Int64, buffer: inout [Double]) -> [Double] {
+        buffer.removeAll(keepingCapacity: true)
+        inputs.encode(row, at: time, into: &buffer)
+        return model.probabilities(buffer)
+    }
+}
