@@ -74,9 +74,14 @@ public enum BundleYAML {
         case .double(let v):
             if v.isNaN { return ".nan" }
             if v.isInfinite { return v < 0 ? "-.inf" : ".inf" }
-            // Swift's shortest round-trip form always has a '.' or an exponent
-            // ("1.0", "1e-05"), so it reads back as a float, not an integer.
-            return "\(v)"
+            // Swift's shortest round-trip form always has a '.' or a signed
+            // exponent ("1.0", "1e-05"); PyYAML (YAML 1.1) also wants the '.'
+            // before an exponent, else it reads "1e-05" as a string.
+            let text = "\(v)"
+            if !text.contains("."), let e = text.firstIndex(of: "e") {
+                return text[..<e] + ".0" + text[e...]
+            }
+            return text
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         }
