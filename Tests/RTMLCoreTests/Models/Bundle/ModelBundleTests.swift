@@ -183,4 +183,30 @@ import Testing
         #expect(rtmlError { try bundle.write(to: dir.path("c")) }?.message.contains("is used twice") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
     }
+
+    @Test func emptyAndScalarArraysRoundTrip() throws {
+        let dir = TempDir()
+        var bundle = sampleBundle()
+        bundle.arrays = [WeightArray(name: "none", shape: [0, 4], float32: []), WeightArray(name: "one", shape: [], float64: [2.5])]
+        try bundle.write(to: dir.path("b"))
+        let loaded = try ModelBundle.load(from: dir.path("b"))
+        #expect(loaded.array(named: "none") == bundle.array(named: "none"))
+        #expect(loaded.array(named: "one")?.doubles == [2.5])
+        #expect(loaded.array(named: "one")?.shape == [])
+    }
+
+    @Test func aStaleSequenceMapIsRefusedUnlessAllowed() throws {
+        let dir = TempDir()
+        try sampleBundle().write(to: dir.path("b"))
+        let loaded = try ModelBundle.load(from: dir.path("b"))
+        #expect(loaded.path == dir.path("b"))
+        try loaded.checkSequenceMap(storeFingerprint: "0123456789abcdef0123456789abcdef", store: "blue.db")
+        let error = rtmlError { try loaded.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db") }
+        #expect(error?.status == .error)
+        #expect(error?.message.hasPrefix("\(dir.path("b")): trained on sequence map 0123456789abcdef0123456789abcdef, but store stores/green.db has ffff;") == true)
+        try loaded.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db", allowStale: true)
+        var noIds = loaded
+        noIds.sequenceMapFingerprint = nil
+        try noIds.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db")
+    }
 }

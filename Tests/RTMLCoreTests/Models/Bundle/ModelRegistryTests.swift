@@ -119,6 +119,10 @@ import Testing
         #expect(entries[1].kind == "als")
         #expect(entries[1].trainingWindow == sampleBundle().trainingWindow)
         #expect(entries[2].kind == nil)
+        #expect(entries[1].json["aliases"] == .array([.string("best"), .string("champion")]))
+        #expect(entries[1].json["metrics"]?["rmse"] == .double(0.2))
+        #expect(entries[1].json["trainingWindow"]?["from"] == .string("2026-11-30T00:00:00.000Z"))
+        #expect(entries[2].json["problem"] != nil && entries[2].json["kind"] == nil)
         #expect(entries[2].problem?.contains("/3/MLmodel:1: flow collections are not supported") == true, "\(entries[2].problem ?? "")")
     }
 
