@@ -165,7 +165,8 @@ public enum BundleYAML {
     /// Parses a document of the subset described above; `source` names the
     /// file in errors (`models/recs/3/MLmodel:12: tags are not supported`).
     public static func parse(_ text: String, source: String) throws -> JSONValue {
-        var reader = try LineReader(text: text, source: source)
+        // A byte order mark is allowed at the start of a YAML stream.
+        var reader = try LineReader(text: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, source: source)
         guard reader.current != nil else { return .object([]) }
         let value = try reader.node(minIndent: 0)
         if let line = reader.current {
@@ -226,8 +227,15 @@ public enum BundleYAML {
             RTMLError("\(source):\(number): \(reason)")
         }
 
+        /// Far deeper than any MLmodel; bounds the recursion on hostile input.
+        static let maxDepth = 64
+        var depth = 0
+
         mutating func node(minIndent: Int) throws -> JSONValue {
             guard let line = current, line.indent >= minIndent else { return .null }
+            guard depth < LineReader.maxDepth else { throw fail(line, "nested deeper than \(LineReader.maxDepth) levels") }
+            depth += 1
+            defer { depth -= 1 }
             return line.isListItem ? try list(indent: line.indent) : try map(indent: line.indent)
         }
 

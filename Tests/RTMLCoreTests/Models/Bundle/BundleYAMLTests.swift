@@ -146,7 +146,15 @@ import Testing
         #expect(try BundleYAML.parse(text, source: "t")["a"]?.doubleValue == 1e-5)
     }
 
+    @Test func deepNestingIsRefusedNotAStackOverflow() throws {
+        let deep = (0..<200).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
+        #expect(rtmlError { _ = try BundleYAML.parse(deep, source: "d") }?.message == "d:65: nested deeper than 64 levels")
+        let fine = (0..<30).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
+        #expect(try BundleYAML.parse(fine, source: "d")["k"]?["k"] != nil)
+    }
+
     @Test func crlfLineEndingsAndEmptyDocuments() throws {
+        #expect(try BundleYAML.parse("\u{FEFF}a: 1\n", source: "t") == .object([("a", .int(1))]))
         #expect(try BundleYAML.parse("a: 1\r\nb:\r\n- x\r\n", source: "t") == .object([("a", .int(1)), ("b", .array([.string("x")]))]))
         #expect(try BundleYAML.parse("", source: "t") == .object([]))
         #expect(try BundleYAML.parse("# only a comment\n", source: "t") == .object([]))
