@@ -74,9 +74,14 @@ public enum BundleYAML {
         case .double(let v):
             if v.isNaN { return ".nan" }
             if v.isInfinite { return v < 0 ? "-.inf" : ".inf" }
-            // Swift's shortest round-trip form always has a '.' or an exponent
-            // ("1.0", "1e-05"), so it reads back as a float, not an integer.
-            return "\(v)"
+            // Swift's shortest round-trip form always has a '.' or a signed
+            // exponent ("1.0", "1e-05"); PyYAML (YAML 1.1) also wants the '.'
+            // before an exponent, else it reads "1e-05" as a string.
+            let text = "\(v)"
+            if !text.contains("."), let e = text.firstIndex(of: "e") {
+                return text[..<e] + ".0" + text[e...]
+            }
+            return text
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         }
@@ -160,7 +165,8 @@ public enum BundleYAML {
     /// Parses a document of the subset described above; `source` names the
     /// file in errors (`models/recs/3/MLmodel:12: tags are not supported`).
     public static func parse(_ text: String, source: String) throws -> JSONValue {
-        var reader = try LineReader(text: text, source: source)
+        // A byte order mark is allowed at the start of a YAML stream.
+        var reader = try LineReader(text: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, source: source)
         guard reader.current != nil else { return .object([]) }
         let value = try reader.node(minIndent: 0)
         if let line = reader.current {
@@ -221,8 +227,15 @@ public enum BundleYAML {
             RTMLError("\(source):\(number): \(reason)")
         }
 
+        /// Far deeper than any MLmodel; bounds the recursion on hostile input.
+        static let maxDepth = 64
+        var depth = 0
+
         mutating func node(minIndent: Int) throws -> JSONValue {
             guard let line = current, line.indent >= minIndent else { return .null }
+            guard depth < LineReader.maxDepth else { throw fail(line, "nested deeper than \(LineReader.maxDepth) levels") }
+            depth += 1
+            defer { depth -= 1 }
             return line.isListItem ? try list(indent: line.indent) : try map(indent: line.indent)
         }
 

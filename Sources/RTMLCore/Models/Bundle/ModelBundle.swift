@@ -56,8 +56,10 @@ public struct ModelBundle: Sendable {
     public var rtmlVersion: String
     /// The format version read from MLmodel (`formatVersion` for a new bundle).
     public internal(set) var loadedFormatVersion: Int
-    /// The files MLmodel lists, after `write` or `load`.
+    /// The files MLmodel lists, after `load` (`write` returns them).
     public internal(set) var files: [BundleFile] = []
+    /// The directory the bundle was loaded from.
+    public internal(set) var path: String?
 
     public init(
         kind: String,
@@ -90,6 +92,19 @@ public struct ModelBundle: Sendable {
     /// The weight array with this name.
     public func array(named name: String) -> WeightArray? {
         arrays.first { $0.name == name }
+    }
+
+    /// Refuses to serve this model against a store whose sequence ids differ
+    /// from the ones it was trained on (DESIGN.md, the blue-green hazard):
+    /// an error naming both fingerprints, unless `allowStale`. A model that
+    /// records no fingerprint does not index by sequence id and always passes.
+    public func checkSequenceMap(storeFingerprint: String?, store: String, allowStale: Bool = false) throws {
+        guard let mine = sequenceMapFingerprint, !allowStale else { return }
+        guard mine != storeFingerprint else { return }
+        throw RTMLError(
+            "\(path ?? "model"): trained on sequence map \(mine), but store \(store) has \(storeFingerprint ?? "none"); "
+                + "its user and item ids would point at the wrong rows (retrain on this store, or pass --allow-stale-ids)"
+        )
     }
 
     // MARK: Writing
@@ -260,6 +275,7 @@ public struct ModelBundle: Sendable {
         bundle.model = model
         bundle.metrics = metrics
         bundle.arrays = arrays
+        bundle.path = directory
         return bundle
     }
 

@@ -341,4 +341,25 @@ public struct RegistryEntry: Sendable {
         self.path = path
         self.aliases = aliases
     }
+
+    /// The entry as one JSON object, for `--stats` files and scripts.
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("version", .int(version)),
+            ("path", .string(path)),
+            ("aliases", .array(aliases.map { .string($0) })),
+        ]
+        if let kind { members.append(("kind", .string(kind))) }
+        if let createdAt { members.append(("created", .string(EventTime.formatRFC3339(createdAt)))) }
+        if let trainingWindow {
+            members.append(("trainingWindow", .object([
+                ("from", .string(EventTime.formatRFC3339(trainingWindow.from))),
+                ("to", .string(EventTime.formatRFC3339(trainingWindow.to))),
+            ])))
+        }
+        if let modelUUID { members.append(("modelUuid", .string(modelUUID))) }
+        members.append(("metrics", metrics))
+        if let problem { members.append(("problem", .string(problem))) }
+        return .object(members)
+    }
 }

@@ -138,7 +138,23 @@ import Testing
         #expect(error?.status == .error)
     }
 
+    /// PyYAML's YAML 1.1 float pattern needs a '.' and a signed exponent; without them
+    /// it reads "1e-05" as a string.
+    @Test func floatsAreWrittenSoYAML11ReadersSeeFloats() throws {
+        let text = BundleYAML.emit(.object([("a", .double(1e-5)), ("b", .double(1e300)), ("c", .double(-2.5e-10)), ("d", .double(3))]))
+        #expect(text == "a: 1.0e-05\nb: 1.0e+300\nc: -2.5e-10\nd: 3.0\n")
+        #expect(try BundleYAML.parse(text, source: "t")["a"]?.doubleValue == 1e-5)
+    }
+
+    @Test func deepNestingIsRefusedNotAStackOverflow() throws {
+        let deep = (0..<200).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
+        #expect(rtmlError { _ = try BundleYAML.parse(deep, source: "d") }?.message == "d:65: nested deeper than 64 levels")
+        let fine = (0..<30).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
+        #expect(try BundleYAML.parse(fine, source: "d")["k"]?["k"] != nil)
+    }
+
     @Test func crlfLineEndingsAndEmptyDocuments() throws {
+        #expect(try BundleYAML.parse("\u{FEFF}a: 1\n", source: "t") == .object([("a", .int(1))]))
         #expect(try BundleYAML.parse("a: 1\r\nb:\r\n- x\r\n", source: "t") == .object([("a", .int(1)), ("b", .array([.string("x")]))]))
         #expect(try BundleYAML.parse("", source: "t") == .object([]))
         #expect(try BundleYAML.parse("# only a comment\n", source: "t") == .object([]))

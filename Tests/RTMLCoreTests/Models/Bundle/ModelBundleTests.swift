@@ -5,7 +5,7 @@ import Testing
 @Suite struct ModelBundleTests {
     @Test func writeThenLoadGivesBackEverything() throws {
         let dir = TempDir()
-        let original = sampleBundle()
+        let original = BundleFixtures.sample()
         let path = dir.path("bundle")
         let files = try original.write(to: path)
         #expect(files.map(\.name) == ["model.json", "metrics.json", "user_factors.bin", "item_bias.bin"])
@@ -32,7 +32,7 @@ import Testing
     @Test func recordedChecksumsAndSizesAreThoseOfTheFilesOnDisk() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        let files = try sampleBundle().write(to: path)
+        let files = try BundleFixtures.sample().write(to: path)
         for file in files {
             let (digest, size) = try SHA256.hexDigest(ofFileAtPath: path + "/" + file.name)
             #expect(digest == file.sha256, "\(file.name)")
@@ -42,16 +42,16 @@ import Testing
         let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/user_factors.bin")))
         #expect(raw.count == 12 * 4)
         let first = UInt32(raw[0]) | UInt32(raw[1]) << 8 | UInt32(raw[2]) << 16 | UInt32(raw[3]) << 24
-        #expect(Float(bitPattern: first) == sampleBundle().array(named: "user_factors")?.floats?[0])
-        #expect(try fileText(path + "/model.json").contains("\"coefficients\": {"))
-        #expect(try JSONValue.parse(fileText(path + "/metrics.json"), source: "m") == sampleBundle().metrics)
+        #expect(Float(bitPattern: first) == BundleFixtures.sample().array(named: "user_factors")?.floats?[0])
+        #expect(try BundleFixtures.text(path + "/model.json").contains("\"coefficients\": {"))
+        #expect(try JSONValue.parse(BundleFixtures.text(path + "/metrics.json"), source: "m") == BundleFixtures.sample().metrics)
     }
 
     @Test func mlmodelUsesMLflowFieldNames() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        let text = try fileText(path + "/MLmodel")
+        try BundleFixtures.sample().write(to: path)
+        let text = try BundleFixtures.text(path + "/MLmodel")
         for line in [
             "artifact_path: model", "flavors:", "  rtml:", "    kind: als", "    format_version: 1", "    files:",
             "      user_factors.bin:", "        dtype: float32", "        byte_order: little",
@@ -68,8 +68,8 @@ import Testing
     @Test func aFlippedByteInAWeightFileIsRefusedNamingTheFile() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        try flipByte(path + "/user_factors.bin", at: 17)
+        try BundleFixtures.sample().write(to: path)
+        try BundleFixtures.flipByte(path + "/user_factors.bin", at: 17)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.status == .error)
         #expect(error?.message.hasPrefix(path + "/user_factors.bin: sha256 ") == true, "\(error?.message ?? "")")
@@ -79,9 +79,9 @@ import Testing
     @Test func aChangedModelJSONIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        let text = try fileText(path + "/model.json").replacingOccurrences(of: "1.25", with: "9.25")
-        try writeText(path + "/model.json", text)
+        try BundleFixtures.sample().write(to: path)
+        let text = try BundleFixtures.text(path + "/model.json").replacingOccurrences(of: "1.25", with: "9.25")
+        try BundleFixtures.write(path + "/model.json", text)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.message.hasPrefix(path + "/model.json: sha256 ") == true, "\(error?.message ?? "")")
     }
@@ -89,7 +89,7 @@ import Testing
     @Test func aTruncatedFileIsRefusedWithBothSizes() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
+        try BundleFixtures.sample().write(to: path)
         let file = path + "/item_bias.bin"
         #expect(truncate(file, 39) == 0)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
@@ -100,7 +100,7 @@ import Testing
     @Test func aMissingListedFileIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
+        try BundleFixtures.sample().write(to: path)
         #expect(unlink(path + "/metrics.json") == 0)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.message == "\(path)/metrics.json: missing (MLmodel lists it)")
@@ -109,12 +109,12 @@ import Testing
     @Test func aNewerFormatIsRefusedBeforeAnythingElse() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
+        try BundleFixtures.sample().write(to: path)
         // A future format may change anything else too: drop the kind as well.
-        let text = try fileText(path + "/MLmodel")
+        let text = try BundleFixtures.text(path + "/MLmodel")
             .replacingOccurrences(of: "format_version: 1", with: "format_version: 2")
             .replacingOccurrences(of: "    kind: als\n", with: "")
-        try writeText(path + "/MLmodel", text)
+        try BundleFixtures.write(path + "/MLmodel", text)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.status == .error)
         #expect(error?.message == "\(path): bundle format 2 is newer than this rtml supports (1)")
@@ -124,11 +124,11 @@ import Testing
     func aMissingMLmodelFieldIsNamed(line: String) throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        let lines = try fileText(path + "/MLmodel").components(separatedBy: "\n")
+        try BundleFixtures.sample().write(to: path)
+        let lines = try BundleFixtures.text(path + "/MLmodel").components(separatedBy: "\n")
         let kept = lines.filter { !($0 + "\n").hasPrefix(line) }
         #expect(kept.count == lines.count - 1)
-        try writeText(path + "/MLmodel", kept.joined(separator: "\n"))
+        try BundleFixtures.write(path + "/MLmodel", kept.joined(separator: "\n"))
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         let field = ["    kind: als\n": "flavors.rtml.kind", "    format_version: 1\n": "flavors.rtml.format_version",
                      "model_uuid: ": "model_uuid", "  outputs: ": "signature.outputs"][line]!
@@ -138,10 +138,10 @@ import Testing
     @Test func malformedMLmodelNamesTheLine() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        var lines = try fileText(path + "/MLmodel").components(separatedBy: "\n")
+        try BundleFixtures.sample().write(to: path)
+        var lines = try BundleFixtures.text(path + "/MLmodel").components(separatedBy: "\n")
         lines[2] = "  rtml: !!python/object:os.system"
-        try writeText(path + "/MLmodel", lines.joined(separator: "\n"))
+        try BundleFixtures.write(path + "/MLmodel", lines.joined(separator: "\n"))
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.message.hasPrefix("\(path)/MLmodel:3: tags are not supported") == true, "\(error?.message ?? "")")
     }
@@ -149,9 +149,9 @@ import Testing
     @Test func aFileNameLeavingTheBundleIsRefused() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle().write(to: path)
-        let text = try fileText(path + "/MLmodel").replacingOccurrences(of: "      metrics.json:", with: "      ../metrics.json:")
-        try writeText(path + "/MLmodel", text)
+        try BundleFixtures.sample().write(to: path)
+        let text = try BundleFixtures.text(path + "/MLmodel").replacingOccurrences(of: "      metrics.json:", with: "      ../metrics.json:")
+        try BundleFixtures.write(path + "/MLmodel", text)
         let error = rtmlError { _ = try ModelBundle.load(from: path) }
         #expect(error?.message.contains("'../metrics.json' is not a file name inside the bundle") == true, "\(error?.message ?? "")")
     }
@@ -165,16 +165,16 @@ import Testing
     @Test func writingNeverOverwritesAndLeavesNoStagingBehind() throws {
         let dir = TempDir()
         let path = dir.path("bundle")
-        try sampleBundle(seed: 1).write(to: path)
-        let error = rtmlError { try sampleBundle(seed: 2).write(to: path) }
+        try BundleFixtures.sample(seed: 1).write(to: path)
+        let error = rtmlError { try BundleFixtures.sample(seed: 2).write(to: path) }
         #expect(error?.message == "\(path): already exists; a bundle is never overwritten")
-        #expect(try ModelBundle.load(from: path).array(named: "user_factors") == sampleBundle(seed: 1).array(named: "user_factors"))
+        #expect(try ModelBundle.load(from: path).array(named: "user_factors") == BundleFixtures.sample(seed: 1).array(named: "user_factors"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["bundle"])
     }
 
     @Test func inconsistentArraysAreRefusedBeforeWriting() throws {
         let dir = TempDir()
-        var bundle = sampleBundle()
+        var bundle = BundleFixtures.sample()
         bundle.arrays = [WeightArray(name: "w", shape: [2, 2], float32: [1, 2, 3])]
         #expect(rtmlError { try bundle.write(to: dir.path("a")) }?.message.contains("has 3 elements but shape [2, 2]") == true)
         bundle.arrays = [WeightArray(name: "../w", shape: [1], float32: [1])]
@@ -182,5 +182,31 @@ import Testing
         bundle.arrays = [WeightArray(name: "w", shape: [1], float32: [1]), WeightArray(name: "w", shape: [1], float64: [1])]
         #expect(rtmlError { try bundle.write(to: dir.path("c")) }?.message.contains("is used twice") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
+    }
+
+    @Test func emptyAndScalarArraysRoundTrip() throws {
+        let dir = TempDir()
+        var bundle = BundleFixtures.sample()
+        bundle.arrays = [WeightArray(name: "none", shape: [0, 4], float32: []), WeightArray(name: "one", shape: [], float64: [2.5])]
+        try bundle.write(to: dir.path("b"))
+        let loaded = try ModelBundle.load(from: dir.path("b"))
+        #expect(loaded.array(named: "none") == bundle.array(named: "none"))
+        #expect(loaded.array(named: "one")?.doubles == [2.5])
+        #expect(loaded.array(named: "one")?.shape == [])
+    }
+
+    @Test func aStaleSequenceMapIsRefusedUnlessAllowed() throws {
+        let dir = TempDir()
+        try BundleFixtures.sample().write(to: dir.path("b"))
+        let loaded = try ModelBundle.load(from: dir.path("b"))
+        #expect(loaded.path == dir.path("b"))
+        try loaded.checkSequenceMap(storeFingerprint: "0123456789abcdef0123456789abcdef", store: "blue.db")
+        let error = rtmlError { try loaded.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db") }
+        #expect(error?.status == .error)
+        #expect(error?.message.hasPrefix("\(dir.path("b")): trained on sequence map 0123456789abcdef0123456789abcdef, but store stores/green.db has ffff;") == true)
+        try loaded.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db", allowStale: true)
+        var noIds = loaded
+        noIds.sequenceMapFingerprint = nil
+        try noIds.checkSequenceMap(storeFingerprint: "ffff", store: "stores/green.db")
     }
 }

@@ -7,7 +7,7 @@ import Testing
     func registry(_ dir: TempDir, versions n: Int) throws -> ModelRegistry {
         let registry = ModelRegistry(path: dir.path("models/recs"))
         for v in 1...n {
-            let registered = try registry.register(sampleBundle(seed: UInt64(v), rmse: 0.1 * Double(v)))
+            let registered = try registry.register(BundleFixtures.sample(seed: UInt64(v), rmse: 0.1 * Double(v)))
             #expect(registered == RegisteredModel(name: "recs", version: v, path: dir.path("models/recs/\(v)")))
         }
         return registry
@@ -39,7 +39,7 @@ import Testing
 
         // A plain bundle directory outside any registry.
         let plain = dir.path("elsewhere/bundle")
-        try sampleBundle().write(to: plain)
+        try BundleFixtures.sample().write(to: plain)
         #expect(try ModelRegistry.resolve(plain) == ResolvedModel(path: plain, name: nil, version: nil, alias: nil))
     }
 
@@ -47,7 +47,7 @@ import Testing
         let dir = TempDir()
         let registry = try registry(dir, versions: 1)
         #expect(try ModelRegistry.resolve(registry.path).version == 1)
-        try registry.register(sampleBundle(seed: 9))
+        try registry.register(BundleFixtures.sample(seed: 9))
         #expect(try ModelRegistry.resolve(registry.path).version == 2)
     }
 
@@ -88,7 +88,7 @@ import Testing
         try registry.setAlias("champion", version: 3)
         try registry.setAlias("challenger", version: 1)
         try registry.setAlias("champion", version: 2)
-        #expect(try JSONValue.parse(fileText(registry.path + "/aliases.json"), source: "a")
+        #expect(try JSONValue.parse(BundleFixtures.text(registry.path + "/aliases.json"), source: "a")
             == .object([("challenger", .int(1)), ("champion", .int(2))]))
         #expect(try registry.version(forAlias: "champion") == 2)
 
@@ -110,15 +110,19 @@ import Testing
         try registry.setAlias("champion", version: 2)
         try registry.setAlias("best", version: 2)
         // A damaged version is listed with its problem instead of failing the listing.
-        try writeText(registry.versionPath(3) + "/MLmodel", "flavors: [\n")
+        try BundleFixtures.write(registry.versionPath(3) + "/MLmodel", "flavors: [\n")
         let entries = try registry.list()
         #expect(entries.map(\.version) == [1, 2, 3])
         #expect(entries[1].aliases == ["best", "champion"])
         #expect(entries[0].aliases.isEmpty)
         #expect(entries[1].metrics["rmse"] == .double(0.2))
         #expect(entries[1].kind == "als")
-        #expect(entries[1].trainingWindow == sampleBundle().trainingWindow)
+        #expect(entries[1].trainingWindow == BundleFixtures.sample().trainingWindow)
         #expect(entries[2].kind == nil)
+        #expect(entries[1].json["aliases"] == .array([.string("best"), .string("champion")]))
+        #expect(entries[1].json["metrics"]?["rmse"] == .double(0.2))
+        #expect(entries[1].json["trainingWindow"]?["from"] == .string("2026-11-30T00:00:00.000Z"))
+        #expect(entries[2].json["problem"] != nil && entries[2].json["kind"] == nil)
         #expect(entries[2].problem?.contains("/3/MLmodel:1: flow collections are not supported") == true, "\(entries[2].problem ?? "")")
     }
 
@@ -129,7 +133,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: registry.versionPath(3), withIntermediateDirectories: false)
         #expect(try registry.versions() == [1, 2])
         #expect(try ModelRegistry.resolve(registry.path).version == 2)
-        #expect(try registry.register(sampleBundle()).version == 4)
+        #expect(try registry.register(BundleFixtures.sample()).version == 4)
     }
 
     /// Two threads registering at once must never share a version number,
@@ -146,7 +150,7 @@ import Testing
                 defer { group.leave() }
                 for i in 0..<perThread {
                     do {
-                        let r = try registry.register(sampleBundle(seed: UInt64(thread * 100 + i), rmse: Double(thread * 100 + i)))
+                        let r = try registry.register(BundleFixtures.sample(seed: UInt64(thread * 100 + i), rmse: Double(thread * 100 + i)))
                         results.add(version: r.version)
                     } catch {
                         results.add(failure: "\(error)")
