@@ -137,7 +137,7 @@ extension RTMLCommand {
                 guard case .success(let t) = EventTime.parseRFC3339(at) else { throw ValidationError("'--at' must be an RFC 3339 time") }
                 time = t
             }
-            let job = PredictionJob(jobId: "j-direct", userId: user, trigger: "direct", eventTime: time)
+            let job = PredictionJob(jobId: "j-direct", userId: user, trigger: "direct", eventTime: time, eventTimeText: at)
             switch server.serve([job], now: EventNormalizer.nowMillis).first! {
             case .success(let p):
                 var line: [UInt8] = []

@@ -32,7 +32,7 @@ public final class FeatureEngine {
     /// field touched).
     var core: EngineCore
 
-    /// Int64.min before any event; Int64.max after `flushAll`.
+    /// Int64.min before any event; after `flushAll`, the end of the last window holding an event.
     public internal(set) var watermark: Int64 {
         get { core.watermark }
         set { core.watermark = newValue }
@@ -91,8 +91,9 @@ public final class FeatureEngine {
         core.process(event)
     }
 
-    /// End of input (`--flush-at-end`): the watermark moves past everything,
-    /// every open window is finalised, every user dropped. Any later event is late.
+    /// End of input (`--flush-at-end`): the watermark moves to the end of the
+    /// last window holding an event, so every open window is finalised; every
+    /// user is dropped. A later event is late only if all its windows are among those.
     public func flushAll() {
         core.flushAll()
     }
@@ -736,10 +737,18 @@ struct EngineCore {
     }
 
     mutating func flushAll() {
-        watermark = .max
         if maxEventTime == .min { return }
+        // Far enough to finalise every window holding an event seen so far,
+        // and no further: a later run continuing the store (the next day)
+        // must find its events on time, not late behind an infinite watermark.
+        let flushed = max(watermark, windowing.latestEnd(maxEventTime))
+        watermark = flushed
         finaliseWindows()
+        // Every user goes: eviction measures idleness against the watermark,
+        // so run it as if time had moved past everything, then set it back.
+        watermark = .max
         evictUsers()
+        watermark = flushed
     }
 
     // MARK: Handing over results

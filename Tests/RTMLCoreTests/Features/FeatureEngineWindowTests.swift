@@ -97,16 +97,24 @@ struct FeatureEngineWindowTests {
         #expect(engine.finalisedWindowCount == 8)
     }
 
-    @Test func flushAllMakesEveryLaterEventLate() {
+    /// After the end-of-input flush the store can be continued (the next
+    /// day): only events whose windows were all flushed are late.
+    @Test func flushAllFinalisesTheWindowsSeenAndNoMore() {
         let engine = FT.engine()
         _ = engine.process(FT.event("u1", "a", at: t0))
         engine.flushAll()
-        #expect(engine.watermark == .max)
+        #expect(engine.watermark == t0 + 10 * m)
         #expect(engine.takeFinalWindows().count == 2)
         #expect(engine.userCount == 0)
-        #expect(FT.isLate(engine.process(FT.event("u1", "a", at: t0 + 60 * m))))
+        // Both windows of t0 + 2m were flushed: late.
+        #expect(FT.isLate(engine.process(FT.event("u1", "a", at: t0 + 2 * m))))
+        // t0 + 5m also falls in [t0+5m, t0+15m), which was never opened: on time.
+        #expect(!FT.isLate(engine.process(FT.event("u1", "a", at: t0 + 5 * m))))
+        #expect(!FT.isLate(engine.process(FT.event("u1", "a", at: t0 + 60 * m))))
         engine.flushAll()
-        #expect(engine.takeFinalWindows().isEmpty)
+        let windows = engine.takeFinalWindows()
+        #expect(windows.map(\.windowStart).sorted() == [t0 + 5 * m, t0 + 55 * m, t0 + 60 * m])
+        #expect(windows.allSatisfy { $0.count == 1 })
     }
 
     @Test func knownAndUnknownEventsAreCountedAlike() {
