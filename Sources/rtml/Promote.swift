@@ -18,7 +18,7 @@ extension RTMLCommand {
 
             Without --to: prints which color is active and a summary of both stores.
 
-            The retrain cycle (docs/blue-green.md):
+            The retrain cycle (docs/serving.md):
               rtml featurize --store stores/green.db --color green < events     # while blue serves
               rtml train als --store stores/green.db -o models/recs --alias green
               rtml promote --stores stores --to green --model models/recs@green
