@@ -1,7 +1,7 @@
 """Fits scikit-learn's reference models on data written by the Swift parity tests.
 
 Usage: python3 sklearn_parity.py MODE INPUT.json
-MODE is elasticnet, logistic or metrics. Prints one JSON object on stdout;
+MODE is elasticnet, logistic, logistic_l1 or metrics. Prints one JSON object on stdout;
 {"skip": reason} when scikit-learn cannot be imported, so the Swift test can
 skip instead of failing on machines without it.
 """
@@ -35,6 +35,22 @@ def main():
         labels = np.array(data["labels"], dtype=np.int64)
         model = linear_model.LogisticRegression(C=data["C"], tol=data["tol"], max_iter=data["max_iter"])
         model.fit(x, labels)
+        out = {"coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(),
+               "probabilities": model.predict_proba(x).tolist(), "n_iter": int(model.n_iter_.max())}
+    elif mode == "logistic_l1":
+        import warnings
+        x = np.array(data["x"], dtype=np.float64)
+        labels = np.array(data["labels"], dtype=np.int64)
+        import inspect
+        # scikit-learn 1.8 deprecated penalty= in favour of l1_ratio=1; earlier
+        # releases ignore l1_ratio unless penalty="elasticnet".
+        default = inspect.signature(linear_model.LogisticRegression).parameters["penalty"].default
+        choice = {"l1_ratio": 1.0} if default == "deprecated" else {"penalty": "l1"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            model = linear_model.LogisticRegression(
+                C=data["C"], solver="saga", tol=data["tol"], max_iter=data["max_iter"], **choice)
+            model.fit(x, labels)
         out = {"coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(),
                "probabilities": model.predict_proba(x).tolist(), "n_iter": int(model.n_iter_.max())}
     elif mode == "metrics":

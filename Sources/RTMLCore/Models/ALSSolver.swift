@@ -17,11 +17,15 @@ struct ALSSolver {
                 let gp = gb.baseAddress!, rp = rb.baseAddress!
                 for r in 0..<rows {
                     for a in 0..<f { rp[a] = Double(y[r * f + a]) }
-                    for a in 0..<f where rp[a] != 0 { VectorKernels.axpy(rp[a], rp, gp + a * f, f) }
+                    // Upper triangle only (b ≥ a); mirrored below.
+                    for a in 0..<f where rp[a] != 0 { VectorKernels.axpy(rp[a], rp + a, gp + a * f + a, f - a) }
                 }
             }
         }
-        for a in 0..<f { g[a * f + a] += ridge }
+        for a in 0..<f {
+            for b in 0..<a { g[a * f + b] = g[b * f + a] }
+            g[a * f + a] += ridge
+        }
         return g
     }
 

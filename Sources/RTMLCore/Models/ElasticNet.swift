@@ -13,8 +13,9 @@ import Foundation
 /// solver works with: ½‖y − Xw‖² + λ₁‖w‖₁ + λ₂/2·‖w‖², λ₁ = nαρ, λ₂ = nα(1−ρ).
 ///
 /// Each sweep visits the features in order (Friedman, Hastie & Tibshirani 2010)
-/// and keeps the residual R = y − Xw up to date instead of a Gram matrix, so a
-/// sweep costs two passes over each column and no allocation. Stopping follows
+/// and keeps the residual R = y − Xw up to date instead of a Gram matrix; each
+/// residual update is fused with the next column's correlation, so a sweep reads
+/// each column about twice and R once per column, with no allocation. Stopping follows
 /// scikit-learn: when the largest coefficient change of a sweep divided by the
 /// largest coefficient is at most `tolerance` (or on the last allowed sweep), the
 /// duality gap is computed, and the fit stops when the gap is at most
@@ -58,7 +59,12 @@ public struct ElasticNet: Sendable, Equatable {
     }
 
     /// Fits the model to the rows of `x` and targets `y`.
-    public func fit(_ x: DesignMatrix, _ y: [Double]) throws -> Fit {
+    ///
+    /// The solver centres a copy of X's values. A caller that no longer needs the
+    /// matrix can pass it with `consume x`, and the centring then reuses its
+    /// storage: for 1,000,000 × 32 that saves allocating (and page-faulting) 256 MB,
+    /// about a third of the fit.
+    public func fit(_ x: consuming DesignMatrix, _ y: [Double]) throws -> Fit {
         try validate()
         guard y.count == x.rows else { throw RTMLError.usage("x has \(x.rows) rows but y has \(y.count) values") }
         guard x.rows > 0 else { throw RTMLError.usage("cannot fit on zero rows") }
@@ -66,7 +72,8 @@ public struct ElasticNet: Sendable, Equatable {
 
         // Centring copies X once (n·p doubles); the caller's matrix stays untouched,
         // which the trainer needs to score the same matrix afterwards.
-        var centred = x.values
+        let featureNames = x.featureNames
+        var centred = (consume x).values
         var xMean = [Double](repeating: 0, count: p)
         let yMean = y.reduce(0, +) / Double(n)
         var yc = y.map { $0 - yMean }
@@ -102,7 +109,7 @@ public struct ElasticNet: Sendable, Equatable {
         var intercept = yMean
         for j in 0..<p { intercept -= xMean[j] * w[j] }
         return Fit(
-            model: LinearModel(featureNames: x.featureNames, coefficients: w, intercept: intercept),
+            model: LinearModel(featureNames: featureNames, coefficients: w, intercept: intercept),
             iterations: solved.iterations, dualityGap: solved.gap, converged: solved.converged)
     }
 }
@@ -133,20 +140,31 @@ struct CoordinateDescent {
             if gap <= gapTolerance { return (0, gap, true) }
             for sweep in 0..<maxIterations {
                 var wMax = 0.0, dwMax = 0.0
+                // A changed weight's residual update is deferred and fused with the
+                // next column's correlation, so each coordinate costs one pass over R.
+                var pending: (column: UnsafePointer<Double>, delta: Double)? = nil
                 for j in 0..<p {
                     let norm = norms[j]
                     if norm == 0 { continue }  // a constant column (after centring) stays at zero
                     let column = x + j * n
                     let old = w[j]
+                    let correlation: Double
+                    if let update = pending {
+                        correlation = VectorKernels.axpyThenDot(update.delta, update.column, r, column, n)
+                        pending = nil
+                    } else {
+                        correlation = VectorKernels.dot(column, r, n)
+                    }
                     // Correlation with the partial residual R + old·X_j, without touching R.
-                    let rho = VectorKernels.dot(column, r, n) + old * norm
+                    let rho = correlation + old * norm
                     let shrunk = max(abs(rho) - l1, 0)
                     let new = shrunk == 0 ? 0 : (rho < 0 ? -shrunk : shrunk) / (norm + l2)
                     w[j] = new
-                    if new != old { VectorKernels.axpy(old - new, column, r, n) }
+                    if new != old { pending = (column, old - new) }
                     dwMax = max(dwMax, abs(new - old))
                     wMax = max(wMax, abs(new))
                 }
+                if let update = pending { VectorKernels.axpy(update.delta, update.column, r, n) }
                 if wMax == 0 || dwMax / wMax <= tolerance || sweep == maxIterations - 1 {
                     gap = dualityGap(w: w, r: r, xtr: &xtr)
                     if gap <= gapTolerance { return (sweep + 1, gap, true) }

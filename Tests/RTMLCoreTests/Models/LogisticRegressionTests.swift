@@ -102,3 +102,57 @@ import Testing
         #expect(throws: RTMLError.self) { try LogisticRegression().fit(x, labels: [0, 1, -1]) }
     }
 }
+
+@Suite struct LogisticRegressionL1Tests {
+    /// Subgradient optimality of mean CE + ‖W‖₁/(Cn): for each weight with smooth
+    /// gradient g, g = −λ·sign(w) when w ≠ 0 and |g| ≤ λ when w = 0; intercept gradients vanish.
+    @Test func satisfiesSubgradientConditionsWithExactZeros() throws {
+        for classes in [2, 3] {
+            let data = LogisticRegressionTests.problem(rows: 200, columns: 8, classes: classes, seed: UInt64(70 + classes))
+            let x = DesignMatrix(rowMajor: data.x)
+            let c = 0.05
+            let fit = try LogisticRegression(c: c, penalty: .l1, tolerance: 1e-9, maxIterations: 5000).fit(x, labels: data.labels)
+            #expect(fit.converged)
+            let objective = SoftmaxObjective(x: x, labels: data.labels, classCount: classes, c: .infinity)
+            let stride = x.columns + 1
+            var theta: [Double] = []
+            for k in fit.model.coefficients.indices { theta += fit.model.coefficients[k] + [fit.model.intercepts[k]] }
+            var g = [Double](repeating: 0, count: theta.count)
+            _ = objective.evaluate(theta, gradient: &g)
+            let lambda = 1 / (c * Double(x.rows))
+            var zeros = 0
+            for j in theta.indices {
+                if j % stride == x.columns {
+                    #expect(abs(g[j]) < 1e-7, "intercept gradient \(g[j])")
+                } else if theta[j] == 0 {
+                    zeros += 1
+                    #expect(abs(g[j]) <= lambda + 1e-7, "zero weight \(j) but |g| = \(abs(g[j])) > λ = \(lambda)")
+                } else {
+                    #expect(abs(g[j] + (theta[j] > 0 ? lambda : -lambda)) < 1e-6, "weight \(j): g = \(g[j]), λ = \(lambda)")
+                }
+            }
+            #expect(zeros > 0, "a strong L1 penalty should zero some weights")
+        }
+    }
+
+    @Test func matchesScikitLearnSaga() throws {
+        let data = LogisticRegressionTests.problem(rows: 150, columns: 5, classes: 3, seed: 80)
+        let x = DesignMatrix(rowMajor: data.x)
+        let c = 0.2
+        let fit = try LogisticRegression(c: c, penalty: .l1, tolerance: 1e-10, maxIterations: 10_000).fit(x, labels: data.labels)
+        guard let reference = try PythonParity.run("sklearn_parity.py", arguments: ["logistic_l1"], input: [
+            "x": data.x, "labels": data.labels, "C": c, "tol": 1e-12, "max_iter": 1_000_000,
+        ]) else { return }
+        var worst = 0.0
+        for (a, b) in zip(fit.model.probabilities(x), PythonParity.matrix(reference["probabilities"])) {
+            for (p, q) in zip(a, b) { worst = max(worst, abs(p - q)) }
+        }
+        var worstCoefficient = 0.0
+        for (a, b) in zip(fit.model.coefficients, PythonParity.matrix(reference["coef"])) {
+            for (p, q) in zip(a, b) { worstCoefficient = max(worstCoefficient, abs(p - q)) }
+        }
+        print("logistic l1 parity: probability \(worst) coef \(worstCoefficient)")
+        #expect(worst <= 1e-6, "probability difference \(worst)")
+        #expect(worstCoefficient <= 1e-5, "coefficient difference \(worstCoefficient)")
+    }
+}
