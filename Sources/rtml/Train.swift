@@ -188,19 +188,24 @@ extension RTMLCommand.Train {
             abstract: "Multinomial logistic regression with an L2 penalty (scikit-learn's LogisticRegression, lbfgs).",
             discussion: """
             Minimises C·Σ cross-entropy + ½·||W||² (intercepts not penalised) with L-BFGS until the \
-            largest gradient component is below --tol. Two classes give one score vector \
+            largest gradient component is below --tol; with --penalty l1, C·Σ cross-entropy + ||W||₁ \
+            with OWL-QN. Two classes give one score vector \
             (P(class 1) = σ(w·x + b)), more give one per class (softmax). Metrics: log-loss, \
             accuracy and one-vs-rest AUC on the test rows beside the class priors.
             """)
 
         @OptionGroup var data: TrainDataOptions
         @Option(name: .customLong("C"), help: "Inverse penalty strength C (larger: weaker penalty).") var c = 1.0
+        @Option(help: ArgumentHelp("l2 (L-BFGS) or l1 (OWL-QN; sparse coefficients).", valueName: "l2|l1")) var penalty = "l2"
         @Option(help: "Gradient tolerance.") var tol = 1e-4
         @Option(name: .customLong("max-iter"), help: "Most L-BFGS iterations.") var maxIter = 1000
         @OptionGroup var registry: RegistryOptions
 
         func run() throws {
-            let logistic = LogisticRegression(c: c, tolerance: tol, maxIterations: maxIter)
+            guard let kind = LogisticRegression.Penalty(rawValue: penalty) else {
+                throw ValidationError("'--penalty' must be l2 or l1, not '\(penalty)'")
+            }
+            let logistic = LogisticRegression(c: c, penalty: kind, tolerance: tol, maxIterations: maxIter)
             try logistic.validate()
             let (table, store, train, test, cut) = try data.load()
             var model = try LinearTraining(method: .logistic(logistic), standardize: data.standardize ?? (data.store != nil))
@@ -224,7 +229,13 @@ extension RTMLCommand.Train {
             """)
 
         @Option(help: ArgumentHelp("The feature store to learn from.", valueName: "file"))
-        var store: String
+        var store: String?
+        @Option(help: ArgumentHelp("Learn from a table of interactions instead (CSV/NDJSON: user, item, optional strength and time columns); for offline evaluation, not serving.", valueName: "file"))
+        var data: String?
+        @Option(name: .customLong("user-column"), help: "With --data: the user column.") var userColumn = "user"
+        @Option(name: .customLong("item-column"), help: "With --data: the item column.") var itemColumn = "item"
+        @Option(name: .customLong("strength-column"), help: "With --data: the interaction strength column (default: 1 per row).") var strengthColumn: String?
+        @Option(name: .customLong("time-column"), help: "With --data: a time column for the split (default: file order).") var timeColumn: String?
         @OptionGroup var split: SplitOptions
         @Option(help: "Latent factors per user and item.") var factors = 32
         @Option(help: "ALS iterations (users then items).") var iterations = 15
@@ -242,9 +253,17 @@ extension RTMLCommand.Train {
                 factors: factors, iterations: iterations, regularization: regularization, alpha: alpha, seed: seed,
                 conjugateGradientSteps: cgSteps == 0 ? nil : cgSteps)
             try als.validate()
-            let s = try FeatureStore.openReadOnly(path: store)
-            let data = try Interactions.load(
-                from: s, split: split.split, bounceThresholdMillis: try DurationText.flag(bounceThreshold, "--bounce-threshold"))
+            guard (store == nil) != (data == nil) else { throw ValidationError("give exactly one of --store and --data") }
+            let s = try store.map { try FeatureStore.openReadOnly(path: $0) }
+            let interactions: Interactions
+            if let s {
+                interactions = try Interactions.load(
+                    from: s, split: split.split, bounceThresholdMillis: try DurationText.flag(bounceThreshold, "--bounce-threshold"))
+            } else {
+                interactions = try Interactions.load(
+                    table: data!, userColumn: userColumn, itemColumn: itemColumn, strengthColumn: strengthColumn,
+                    timeColumn: timeColumn, split: split.split)
+            }
             let showProgress = !registry.quiet && isatty(STDERR_FILENO) != 0
             var training = ALSTraining(als: als, k: k)
             if showProgress {
@@ -252,9 +271,13 @@ extension RTMLCommand.Train {
                     Console.error("  iteration \(iteration)/\(als.iterations)  loss \(String(format: "%.6g", loss))")
                 }
             }
-            var model = try training.run(data)
-            model.storeId = s.storeId
-            model.sequenceMapFingerprint = try s.meta("sequence_map_fingerprint")
+            var model = try training.run(interactions)
+            if let s {
+                model.storeId = s.storeId
+                model.sequenceMapFingerprint = try s.meta("sequence_map_fingerprint")
+            } else {
+                model.params.append(("data", .string(data!)))
+            }
             try registry.finish(model)
         }
     }

@@ -21,7 +21,9 @@ public struct ALSTraining {
             rowCount: data.userCount, columnCount: data.itemCount,
             rows: data.train.map { Int($0.user) }, columns: data.train.map { Int($0.item) },
             values: data.train.map(\.strength))
+        let started = Monotonic.now()
         let model = try als.fit(userItems, progress: progress)
+        let fitSeconds = Monotonic.now() - started
         var seen: [Int32: Set<Int>] = [:]
         for e in data.train { seen[e.user, default: []].insert(Int(e.item)) }
         var heldRows: [Int] = []
@@ -45,6 +47,8 @@ public struct ALSTraining {
         var metrics: [(String, JSONValue)] = [
             ("interactions_train", .int(data.train.count)), ("users", .int(data.userCount)), ("items", .int(data.itemCount)),
             ("test_users", .int(modelMetrics.users)), ("k", .int(k)),
+            ("fit_seconds", .double(fitSeconds)),
+            ("seconds_per_iteration", .double(als.iterations > 0 ? fitSeconds / Double(als.iterations) : 0)),
         ]
         for (prefix, m) in [("", modelMetrics), ("baseline_", popularMetrics)] {
             metrics += [
@@ -75,7 +79,7 @@ public struct ALSTraining {
         trained.trainTo = data.lastTrainTime
         trained.testFrom = data.cut
         trained.summary = [
-            "als: \(data.train.count) training interactions, \(data.userCount) users x \(data.itemCount) items, \(als.factors) factors, \(als.iterations) iterations",
+            "als: \(data.train.count) training interactions, \(data.userCount) users x \(data.itemCount) items, \(als.factors) factors, \(als.iterations) iterations in \(fmt(fitSeconds)) s",
             "  on \(modelMetrics.users) test users, k=\(k):  model  recall \(fmt(modelMetrics.recall))  precision \(fmt(modelMetrics.precision))  ndcg \(fmt(modelMetrics.ndcg))  map \(fmt(modelMetrics.map))",
             "                          popularity  recall \(fmt(popularMetrics.recall))  precision \(fmt(popularMetrics.precision))  ndcg \(fmt(popularMetrics.ndcg))  map \(fmt(popularMetrics.map))",
         ]

@@ -40,16 +40,18 @@ public struct LinearTraining {
     ) throws -> TrainedModel {
         let yTrain = train.map { table.targets[$0] }
         let yTest = test.map { table.targets[$0] }
+        let started = Monotonic.now()
         let fit = try enet.fit(xTrain, yTrain)
+        let fitSeconds = Monotonic.now() - started
         let (w, b) = scaler.fold(coefficients: fit.model.coefficients, intercept: fit.model.intercept)
         let model = LinearModel(featureNames: table.featureNames, coefficients: w, intercept: b)
         var metrics: [(String, JSONValue)] = [
             ("rows_train", .int(train.count)), ("rows_test", .int(test.count)),
             ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)),
-            ("duality_gap", .double(fit.dualityGap)),
+            ("duality_gap", .double(fit.dualityGap)), ("fit_seconds", .double(fitSeconds)),
             ("train_rmse", .double(RegressionMetrics.rmse(predicted: model.predict(scaler.rawMatrix(table, rows: train)), actual: yTrain))),
         ]
-        var summary = ["elasticnet: \(train.count) training rows, \(test.count) test rows, \(table.featureCount) inputs; \(fit.iterations) iterations\(fit.converged ? "" : " (not converged: raise --max-iter or --tol)")"]
+        var summary = ["elasticnet: \(train.count) training rows, \(test.count) test rows, \(table.featureCount) inputs; \(fit.iterations) iterations in \(fmt(fitSeconds)) s\(fit.converged ? "" : " (not converged: raise --max-iter or --tol)")"]
         if !test.isEmpty {
             let predicted = model.predict(xTest)
             let mean = yTrain.reduce(0, +) / Double(yTrain.count)
@@ -84,7 +86,9 @@ public struct LinearTraining {
         let labels = table.targets.map { Int($0) }
         let yTrain = train.map { labels[$0] }
         let yTest = test.map { labels[$0] }
+        let started = Monotonic.now()
         let fit = try logistic.fit(xTrain, labels: yTrain, classCount: classes.count)
+        let fitSeconds = Monotonic.now() - started
         var rows: [[Double]] = []
         var intercepts: [Double] = []
         for (k, w) in fit.model.coefficients.enumerated() {
@@ -96,6 +100,7 @@ public struct LinearTraining {
         var metrics: [(String, JSONValue)] = [
             ("rows_train", .int(train.count)), ("rows_test", .int(test.count)),
             ("iterations", .int(fit.iterations)), ("converged", .bool(fit.converged)), ("objective", .double(fit.objective)),
+            ("fit_seconds", .double(fitSeconds)),
         ]
         let trainRaw = scaler.rawMatrix(table, rows: train)
         metrics.append(("train_log_loss", .double(ClassificationMetrics.logLoss(probabilities: model.probabilities(trainRaw), labels: yTrain))))
@@ -124,7 +129,7 @@ public struct LinearTraining {
         let scoreNames = classes.count == 2 ? [classes[1]] : classes
         var trained = TrainedModel(
             kind: "logistic",
-            params: [("C", .double(logistic.c)), ("penalty", .string("l2")), ("tol", .double(logistic.tolerance)),
+            params: [("C", .double(logistic.c)), ("penalty", .string(logistic.penalty.rawValue)), ("tol", .double(logistic.tolerance)),
                      ("max_iter", .int(logistic.maxIterations))] + scaling,
             metrics: metrics,
             modelJSON: .object([

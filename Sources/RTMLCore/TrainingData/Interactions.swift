@@ -74,36 +74,57 @@ public struct Interactions: Sendable {
                 if out.categories[Int(item)] == nil { out.categories[Int(item)] = row[5] }
             }
         }
-        let startTimes = raw.filter { $0.kind == 0 }.map(\.ts)
-        out.cut = split.cutTime(for: startTimes)
-        out.firstTime = startTimes.min() ?? 0
-        out.lastTime = raw.map(\.ts).max() ?? 0
-        var strength: [Int64: Float] = [:]
-        var lastTrain = Int64.min
-        for r in raw where r.ts < out.cut {
-            let key = Int64(r.user) << 32 | Int64(r.item)
+        var observations: [Observation] = []
+        observations.reserveCapacity(raw.count)
+        for r in raw {
             let w: Float
             switch r.kind {
             case 0: w = startWeight
             case 1: w = completeWeight
             default:
+                // Only a bounce says something; a later exit adds nothing to the start.
                 guard let p = r.position, p * 1000 < Double(bounceThresholdMillis) else { continue }
                 w = bouncePenalty
             }
-            strength[key, default: 0] += w
-            lastTrain = max(lastTrain, r.ts)
+            observations.append(Observation(user: r.user, item: r.item, strength: w, ts: r.ts, isStart: r.kind == 0))
         }
-        out.lastTrainTime = lastTrain == .min ? out.cut : lastTrain
-        out.train = strength.compactMap { key, s in
+        out.assemble(observations, split: split)
+        return out
+    }
+
+    /// One interaction as read: its strength, time, and whether it counts
+    /// as the user choosing the item (held-out truth after the cut).
+    struct Observation {
+        var user: Int32
+        var item: Int32
+        var strength: Float
+        var ts: Int64
+        var isStart: Bool
+    }
+
+    /// Splits at the cut (chosen over the starts' times), sums training
+    /// strengths per pair, and collects each user's new items after the cut.
+    mutating func assemble(_ observations: [Observation], split: TimeSplit) {
+        let startTimes = observations.filter(\.isStart).map(\.ts)
+        cut = split.cutTime(for: startTimes)
+        firstTime = startTimes.min() ?? 0
+        lastTime = observations.map(\.ts).max() ?? 0
+        var strength: [Int64: Float] = [:]
+        var lastTrain = Int64.min
+        for o in observations where o.ts < cut {
+            strength[Int64(o.user) << 32 | Int64(o.item), default: 0] += o.strength
+            lastTrain = max(lastTrain, o.ts)
+        }
+        lastTrainTime = lastTrain == .min ? cut : lastTrain
+        train = strength.compactMap { key, s in
             s > 0 ? Entry(user: Int32(key >> 32), item: Int32(truncatingIfNeeded: key), strength: s) : nil
         }.sorted { ($0.user, $0.item) < ($1.user, $1.item) }
         var seen: [Int32: Set<Int32>] = [:]
-        for e in out.train { seen[e.user, default: []].insert(e.item) }
-        for r in raw where r.ts >= out.cut && r.kind == 0 {
-            guard let before = seen[r.user], !before.contains(r.item) else { continue }
-            out.heldOut[r.user, default: []].insert(r.item)
+        for e in train { seen[e.user, default: []].insert(e.item) }
+        for o in observations where o.ts >= cut && o.isStart {
+            guard let before = seen[o.user], !before.contains(o.item) else { continue }
+            heldOut[o.user, default: []].insert(o.item)
         }
-        return out
     }
 
     /// How often each item was interacted with in training (the popularity baseline's ranking).
@@ -111,5 +132,68 @@ public struct Interactions: Sendable {
         var counts = [Float](repeating: 0, count: itemCount)
         for e in train { counts[Int(e.item)] += 1 }
         return counts
+    }
+}
+
+extension Interactions {
+    /// Interactions from a table (`rtml train als --data`): one row per
+    /// interaction with a user column, an item column (any text or number)
+    /// and optionally a strength column (default 1; rows of the same pair
+    /// add up) and a time column for the split (default: file order).
+    /// Users and items are numbered in order of first appearance; such a
+    /// model has no store, so no sequence-id fingerprint, and is meant for
+    /// offline evaluation and benchmarks, not for serving.
+    public static func load(
+        table path: String, userColumn: String, itemColumn: String, strengthColumn: String?, timeColumn: String?,
+        split: TimeSplit
+    ) throws -> Interactions {
+        var users: [String: Int32] = [:]
+        var items: [String: Int32] = [:]
+        var raw: [(user: Int32, item: Int32, strength: Float, ts: Int64)] = []
+        var rowNumber: Int64 = 0
+        func key(_ cell: RowsFile.Cell, _ column: String, _ line: Int) throws -> String {
+            switch cell {
+            case .text(let s): return s
+            case .number(let v): return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+            case .missing: throw RTMLError("\(path):\(line): column '\(column)' is missing")
+            }
+        }
+        try RowsFile.forEachRow(path) { line, cell, _ in
+            let user = try key(cell(userColumn), userColumn, line)
+            let item = try key(cell(itemColumn), itemColumn, line)
+            var strength: Float = 1
+            if let strengthColumn {
+                guard case .number(let v) = cell(strengthColumn) else {
+                    throw RTMLError("\(path):\(line): column '\(strengthColumn)' is missing or not a number")
+                }
+                strength = Float(v)
+            }
+            var ts = rowNumber
+            if let timeColumn {
+                switch cell(timeColumn) {
+                case .number(let v): ts = Int64(v)
+                case .text(let s):
+                    guard case .success(let ms) = EventTime.parseRFC3339(s) else {
+                        throw RTMLError("\(path):\(line): time column '\(timeColumn)' is not epoch ms or RFC 3339")
+                    }
+                    ts = ms
+                case .missing: throw RTMLError("\(path):\(line): time column '\(timeColumn)' is missing")
+                }
+            }
+            rowNumber += 1
+            let u = users[user] ?? { let id = Int32(users.count); users[user] = id; return id }()
+            let i = items[item] ?? { let id = Int32(items.count); items[item] = id; return id }()
+            raw.append((u, i, strength, ts))
+        }
+        guard !raw.isEmpty else { throw RTMLError("\(path): no rows") }
+        var out = Interactions()
+        out.userCount = users.count
+        out.itemCount = items.count
+        out.contentIds = [String?](repeating: nil, count: items.count)
+        for (name, id) in items { out.contentIds[Int(id)] = name }
+        out.categories = [String?](repeating: nil, count: items.count)
+        out.assemble(raw.map { Observation(user: $0.user, item: $0.item, strength: $0.strength, ts: $0.ts, isStart: true) },
+                     split: split)
+        return out
     }
 }

@@ -42,8 +42,19 @@ public struct RowsFile {
 
     public func load() throws -> ExampleTable {
         var builder = Builder(file: path, target: target, features: features, timeColumn: timeColumn)
+        try Self.forEachRow(path) { line, cell, names in
+            try builder.add(line: line, cell: cell, names: names)
+        }
+        return try builder.finish()
+    }
+
+    /// Calls `body` with each data row's line number, a cell lookup by column
+    /// name, and the row's column names (CSV: the header; NDJSON: the keys).
+    static func forEachRow(
+        _ path: String, _ body: (Int, (String) -> Cell, () -> [String]) throws -> Void
+    ) throws {
         let reader = LineReader(source: InputSource(path: path))
-        switch Self.format(of: path) {
+        switch format(of: path) {
         case .csv:
             var header: [String]?
             try reader.forEachLine { line in
@@ -56,13 +67,13 @@ public struct RowsFile {
                 guard fields.count == columns.count else {
                     throw RTMLError("\(path):\(line.number): \(fields.count) fields, the header has \(columns.count)")
                 }
-                try builder.add(line: line.number) { name in
+                try body(line.number, { name in
                     guard let k = columns.firstIndex(of: name) else { return .missing }
                     let text = fields[k]
                     if text.isEmpty { return .missing }
                     if let v = Double(text) { return .number(v) }
                     return .text(text)
-                } names: { columns }
+                }, { columns })
             }
         case .ndjson:
             var scanner = JSONScanner()
@@ -76,7 +87,7 @@ public struct RowsFile {
                 let bytes = line.bytes
                 let members = scanner.members
                 let keys = members.map { JSONString.decodeKey(of: $0, in: bytes) }
-                try builder.add(line: line.number) { name in
+                try body(line.number, { name in
                     guard let k = keys.firstIndex(of: name) else { return .missing }
                     let m = members[k]
                     switch m.kind {
@@ -85,10 +96,9 @@ public struct RowsFile {
                     case .bool: return .number(bytes[m.valueStart] == UInt8(ascii: "t") ? 1 : 0)
                     default: return .missing
                     }
-                } names: { keys }
+                }, { keys })
             }
         }
-        return try builder.finish()
     }
 
     struct Builder {
