@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RTML=${1:-.build/release/rtml}
 RUNS=${RUNS:-3}
-# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize"
-SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize}
+# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize train serve"
+SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize train serve}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WORK=.build-bench
 mkdir -p "$WORK"
@@ -125,4 +125,24 @@ if python3 -c "import pyspark" 2>/dev/null; then
 else
   echo "pyspark not installed: Spark comparison skipped"
 fi
+fi
+
+# The day's store: featurize's (above), or made here when that section did not run.
+day_store() {
+  if [ ! -s "$WORK/feat.db" ]; then
+    local canon="$WORK/day-$USERS-canonical.ndjson"
+    [ -s "$canon" ] || $RTML ingest --quiet --received-at-default timestamp "$DAY" -o "$canon"
+    $RTML featurize "$canon" --store "$WORK/feat.db" --quiet -o /dev/null
+  fi
+  echo "$WORK/feat.db"
+}
+
+if want train; then
+echo
+Benchmarks/train/run.sh "$RTML" "$WORK" "$(day_store)"
+fi
+
+if want serve; then
+echo
+Benchmarks/serve/run.sh "$RTML" "$WORK" "$(day_store)"
 fi

@@ -3,6 +3,11 @@ public struct Prediction: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
         public var contentId: String
         public var score: Float
+
+        public init(contentId: String, score: Float) {
+            self.contentId = contentId
+            self.score = score
+        }
     }
 
     public var jobId: String
@@ -16,6 +21,22 @@ public struct Prediction: Sendable, Equatable {
     public var predictedAt: Int64
     /// The rerank model's category probabilities, when one was used.
     public var context: [(String, Double)]?
+
+    public init(
+        jobId: String, userId: String, model: String, version: Int?, items: [Item], coldStart: Bool,
+        eventTime: Int64, eventTimeText: String, predictedAt: Int64, context: [(String, Double)]? = nil
+    ) {
+        self.jobId = jobId
+        self.userId = userId
+        self.model = model
+        self.version = version
+        self.items = items
+        self.coldStart = coldStart
+        self.eventTime = eventTime
+        self.eventTimeText = eventTimeText
+        self.predictedAt = predictedAt
+        self.context = context
+    }
 
     public static func == (a: Prediction, b: Prediction) -> Bool {
         a.jobId == b.jobId && a.userId == b.userId && a.items == b.items && a.coldStart == b.coldStart
@@ -45,7 +66,7 @@ public struct Prediction: Sendable, Equatable {
         out.append(contentsOf: #","model":"#.utf8)
         JSONString.appendQuoted(model, to: &out)
         out.append(contentsOf: #","version":"#.utf8)
-        out.append(contentsOf: (version.map(String.init) ?? "null").utf8)
+        if let version { Self.appendDigits(UInt64(max(version, 0)), to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","items":"#.utf8)
         itemsJSON(into: &out)
         if coldStart { out.append(contentsOf: #","coldStart":true"#.utf8) }
@@ -66,22 +87,29 @@ public struct Prediction: Sendable, Equatable {
         out.append(contentsOf: "\"}\n".utf8)
     }
 
-    /// Scores with 4 decimals: enough to rank by, short to read.
+    /// Scores with 4 decimals: enough to rank by, short to read. Digits are
+    /// written directly: this runs ten times per prediction.
     static func appendScore(_ v: Float, to out: inout [UInt8]) {
-        guard v.isFinite else { out.append(contentsOf: "0".utf8); return }
-        let scaled = (Double(v) * 10_000).rounded()
-        let negative = scaled < 0
-        var n = Int64(abs(scaled))
-        if negative { out.append(UInt8(ascii: "-")) }
+        guard v.isFinite, abs(v) < 1e12 else { out.append(UInt8(ascii: "0")); return }
+        let scaled = Int64((Double(v) * 10_000).rounded())
+        if scaled < 0 { out.append(UInt8(ascii: "-")) }
+        var n = scaled.magnitude
         let whole = n / 10_000
         n %= 10_000
-        out.append(contentsOf: String(whole).utf8)
+        appendDigits(whole, to: &out)
         if n != 0 {
             out.append(UInt8(ascii: "."))
-            var digits = String(n)
-            digits = String(repeating: "0", count: 4 - digits.count) + digits
-            while digits.hasSuffix("0") { digits.removeLast() }
-            out.append(contentsOf: digits.utf8)
+            var divisor: UInt64 = 1000
+            while n != 0 {
+                out.append(UInt8(ascii: "0") + UInt8(n / divisor))
+                n %= divisor
+                divisor /= 10
+            }
         }
+    }
+
+    static func appendDigits(_ value: UInt64, to out: inout [UInt8]) {
+        if value >= 10 { appendDigits(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 }

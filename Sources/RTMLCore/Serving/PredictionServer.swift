@@ -35,7 +35,7 @@ public final class PredictionServer {
     private var scores: [Float] = []
     private var excluded: Set<Int> = []
     /// Item indices without a content id (never recommended).
-    private let unnamed: Set<Int>
+    private let unnamed: [Int]
     private var inputBuffer: [Double] = []
     /// Per-job service time: the job's own store reads and scoring, in µs.
     public var serviceLatency = LatencyRecorder()
@@ -50,7 +50,7 @@ public final class PredictionServer {
         var index: [String: Int32] = [:]
         for (i, id) in scorer.itemIds.enumerated() { if let id { index[id] = Int32(i) } }
         itemIndex = index
-        unnamed = Set(scorer.itemIds.indices.filter { scorer.itemIds[$0] == nil })
+        unnamed = scorer.itemIds.indices.filter { scorer.itemIds[$0] == nil }
         itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
         try ensureStore()
     }
@@ -116,9 +116,27 @@ public final class PredictionServer {
         }
     }
 
-    private static let featureSQL = "SELECT user_id, "
-        + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
-        + ", event_ts, updated_at FROM features WHERE user_id = ?"
+    /// The feature columns the rerank model reads (plus what its derived
+    /// inputs need), not the whole row: the embedding alone is 256 bytes.
+    private lazy var featureColumns: [Int] = {
+        guard let reranker else { return [] }
+        var needed = Set(reranker.inputs.names.compactMap(FeatureSchema.index(of:)))
+        needed.insert(FeatureSchema.index(of: "last_event")!)
+        needed.insert(FeatureSchema.index(of: "last_event_ts")!)
+        return needed.sorted()
+    }()
+    private lazy var featureSQL = "SELECT "
+        + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
+        + " FROM features WHERE user_id = ?"
+    private lazy var featureValues = [FeatureValue](repeating: .null, count: FeatureSchema.columns.count)
+
+    private func features(_ userId: String, db: Database) throws -> FeatureRow? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: featureSQL), arguments: [userId]) else { return nil }
+        for (n, k) in featureColumns.enumerated() {
+            featureValues[k] = FeatureStore.decodeValue(row[n], FeatureSchema.columns[k].type)
+        }
+        return FeatureRow(userId: userId, eventTs: 0, updatedAt: 0, values: featureValues)
+    }
 
     private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
         let seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?"), arguments: [job.userId])
@@ -130,18 +148,18 @@ public final class PredictionServer {
         }
         var context: [(String, Double)]?
         if let reranker {
-            let row = try Row.fetchOne(db.cachedStatement(sql: Self.featureSQL), arguments: [job.userId])
-                .map(FeatureStore.decodeFeatureRow)
-            let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
+            let p = reranker.probabilities(try features(job.userId, db: db), at: job.eventTime, buffer: &inputBuffer)
             let k = Float(p.count)
             for i in scores.indices where itemClass[i] >= 0 {
                 scores[i] = max(scores[i], 0) * k * Float(p[itemClass[i]])
             }
             context = zip(reranker.classes, p).map { ($0, $1) }
         }
+        // Excluded items drop to -inf rather than being looked up per item in the top-k loop.
         recent!.items(user: job.userId, at: job.eventTime, into: &excluded)
-        if !unnamed.isEmpty { excluded.formUnion(unnamed) }
-        let best = TopK.select(options.k, from: scores.count, excluding: excluded) { scores[$0] }
+        for i in excluded { scores[i] = -.infinity }
+        for i in unnamed { scores[i] = -.infinity }
+        let best = TopK.select(options.k, from: scores.count) { scores[$0] }.filter { scores[$0] > -.infinity }
         return .success(Prediction(
             jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
             items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
