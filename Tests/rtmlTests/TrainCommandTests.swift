@@ -156,4 +156,37 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.db: no such store"))
     }
+
+    @Test func aTamperedTruncatedOrNewerBundleIsRefusedBeforeServing() throws {
+        let f = FixtureStore.built
+        let dir = Workdir()
+        let trained = try RTML.run(["train", "als", "--store", f.blue, "--factors", "4", "--iterations", "2", "-q", "-o", dir.path("m")])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let job = Data(#"{"jobId":"j","userId":"u1","eventTime":"2026-11-26T12:00:00Z"}"#.utf8 + [10])
+        func serve() throws -> RTML.Result { try RTML.run(["serve-once", "--store", f.blue, "--model", dir.path("m/1")], stdin: job) }
+        #expect(try serve().status == 0)
+        // One flipped bit in the factors.
+        let factors = dir.path("m/1/item_factors.bin")
+        var bytes = [UInt8](FileManager.default.contents(atPath: factors)!)
+        bytes[17] ^= 0x01
+        FileManager.default.createFile(atPath: factors, contents: Data(bytes))
+        let tampered = try serve()
+        #expect(tampered.status == 2)
+        #expect(tampered.stderr.contains("item_factors.bin"), "\(tampered.stderr)")
+        // Truncated.
+        bytes[17] ^= 0x01
+        FileManager.default.createFile(atPath: factors, contents: Data(bytes.prefix(bytes.count - 4)))
+        let truncated = try serve()
+        #expect(truncated.status == 2)
+        #expect(truncated.stderr.contains("item_factors.bin"))
+        FileManager.default.createFile(atPath: factors, contents: Data(bytes))
+        #expect(try serve().status == 0)
+        // A format from a newer rtml.
+        let mlmodel = dir.path("m/1/MLmodel")
+        let text = try String(contentsOfFile: mlmodel, encoding: .utf8)
+        try text.replacingOccurrences(of: "format_version: 1", with: "format_version: 2").write(toFile: mlmodel, atomically: true, encoding: .utf8)
+        let newer = try serve()
+        #expect(newer.status == 2)
+        #expect(newer.stderr.contains("newer than this rtml supports"), "\(newer.stderr)")
+    }
 }
