@@ -57,22 +57,23 @@ public struct RowsFile {
         switch format(of: path) {
         case .csv:
             var header: [String]?
+            var columnIndex: [String: Int] = [:]
+            var fields = CSVLine.Fields()
             try reader.forEachLine { line in
                 guard !line.bytes.isEmpty else { return }
-                let fields = try CSVLine.fields(line.bytes, file: path, line: line.number)
                 guard let columns = header else {
-                    header = fields
+                    header = try CSVLine.fields(line.bytes, file: path, line: line.number)
+                    for (k, name) in header!.enumerated() where columnIndex[name] == nil { columnIndex[name] = k }
                     return
                 }
+                try fields.split(line.bytes, file: path, line: line.number)
                 guard fields.count == columns.count else {
                     throw RTMLError("\(path):\(line.number): \(fields.count) fields, the header has \(columns.count)")
                 }
+                let bytes = line.bytes
                 try body(line.number, { name in
-                    guard let k = columns.firstIndex(of: name) else { return .missing }
-                    let text = fields[k]
-                    if text.isEmpty { return .missing }
-                    if let v = Double(text) { return .number(v) }
-                    return .text(text)
+                    guard let k = columnIndex[name] else { return .missing }
+                    return fields.cell(k, in: bytes)
                 }, { columns })
             }
         case .ndjson:
@@ -87,8 +88,11 @@ public struct RowsFile {
                 let bytes = line.bytes
                 let members = scanner.members
                 let keys = members.map { JSONString.decodeKey(of: $0, in: bytes) }
+                var index: [String: Int] = [:]
+                index.reserveCapacity(keys.count)
+                for (k, key) in keys.enumerated() where index[key] == nil { index[key] = k }
                 try body(line.number, { name in
-                    guard let k = keys.firstIndex(of: name) else { return .missing }
+                    guard let k = index[name] else { return .missing }
                     let m = members[k]
                     switch m.kind {
                     case .number: return JSONNumber.double(of: m, in: bytes).map(Cell.number) ?? .missing
@@ -183,6 +187,70 @@ public struct RowsFile {
 /// in double quotes with `""` for a quote). Records spanning lines are not
 /// supported: a quoted newline is an error, named as such.
 enum CSVLine {
+    /// The fields of one record as byte ranges of the line (no copies): the
+    /// per-row path for big tables, where a String per field would dominate.
+    struct Fields {
+        private(set) var starts: [Int] = []
+        private(set) var ends: [Int] = []
+        private(set) var quoted: [Bool] = []
+        var count: Int { starts.count }
+
+        mutating func split(_ bytes: UnsafeRawBufferPointer, file: String, line: Int) throws {
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            quoted.removeAll(keepingCapacity: true)
+            let n = bytes.count
+            var i = 0
+            while true {
+                if i < n, bytes[i] == UInt8(ascii: "\"") {
+                    // Quoted: keep the range inside the quotes; `cell` decodes "" pairs.
+                    let start = i + 1
+                    i += 1
+                    var closed = false
+                    while i < n {
+                        if bytes[i] == UInt8(ascii: "\"") {
+                            if i + 1 < n, bytes[i + 1] == UInt8(ascii: "\"") { i += 2; continue }
+                            closed = true
+                            break
+                        }
+                        i += 1
+                    }
+                    guard closed else { throw RTMLError("\(file):\(line): unterminated quoted field (a field spanning lines is not supported)") }
+                    starts.append(start)
+                    ends.append(i)
+                    quoted.append(true)
+                    i += 1
+                    guard i == n || bytes[i] == UInt8(ascii: ",") else { throw RTMLError("\(file):\(line): text after a closing quote") }
+                } else {
+                    let start = i
+                    while i < n, bytes[i] != UInt8(ascii: ",") { i += 1 }
+                    starts.append(start)
+                    ends.append(i)
+                    quoted.append(false)
+                }
+                if i >= n { break }
+                i += 1
+            }
+        }
+
+        /// Field `k` as a number when it reads as one, else as text; empty is missing.
+        func cell(_ k: Int, in bytes: UnsafeRawBufferPointer) -> RowsFile.Cell {
+            var start = starts[k], end = ends[k]
+            if quoted[k] {
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    .replacingOccurrences(of: "\"\"", with: "\"")
+                if text.isEmpty { return .missing }
+                return Double(text).map(RowsFile.Cell.number) ?? .text(text)
+            }
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            if start == end { return .missing }
+            if let v = JSONNumber.double(bytes, from: start, to: end) { return .number(v) }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            return Double(text).map(RowsFile.Cell.number) ?? .text(text)
+        }
+    }
+
     static func fields(_ bytes: UnsafeRawBufferPointer, file: String, line: Int) throws -> [String] {
         var fields: [String] = []
         var field: [UInt8] = []
