@@ -180,7 +180,7 @@ import Testing
     }
 
     @Test func laterSubcommandsSayNotYetAvailable() throws {
-        for name in ["train", "serve-once", "replay", "diff", "promote"] {
+        for name in ["train", "serve-once", "replay", "promote"] {
             let result = try RTML.run([name])
             #expect(result.status == 2, "\(name)")
             #expect(result.stderr.contains("not yet available"), "\(name)")
