@@ -17,9 +17,9 @@ public final class StoreDiff {
 
     /// Opens both stores read-only and compares them (each in one consistent snapshot).
     public func run(pathA: String, pathB: String) throws -> DiffReport {
-        let storeA = try FeatureStore.openReadOnly(path: pathA, busyTimeout: options.busyTimeout)
+        let storeA = try FeatureStore.openReadOnly(path: pathA, busyTimeout: options.busyTimeout, acceptNewerSchema: true)
         defer { try? storeA.close() }
-        let storeB = try FeatureStore.openReadOnly(path: pathB, busyTimeout: options.busyTimeout)
+        let storeB = try FeatureStore.openReadOnly(path: pathB, busyTimeout: options.busyTimeout, acceptNewerSchema: true)
         defer { try? storeB.close() }
         return try storeA.read { dbA in
             try storeB.read { dbB in
@@ -43,6 +43,11 @@ public final class StoreDiff {
         let metaA = try meta(a), metaB = try meta(b)
         for key in DiffOptions.identityMetaKeys.sorted() where metaA[key] != nil || metaB[key] != nil {
             report.identity.append((key, metaA[key], metaB[key]))
+        }
+        if metaA["schema_version"] != metaB["schema_version"] {
+            report.schema.append(SchemaDifference(
+                table: "meta", column: nil,
+                what: "schema_version \(metaA["schema_version"] ?? "-") in a, \(metaB["schema_version"] ?? "-") in b"))
         }
         let tablesA = try userTables(a), tablesB = try userTables(b)
         for name in tablesA.keys.sorted() where tablesB[name] == nil {
