@@ -61,6 +61,8 @@ public final class DiffSQLSink: DiffSink {
         guard table.inB else { return }  // dropped whole
         let name = StoreSchema.quoted(table.name)
         switch e.kind {
+        case .onlyInA where e.reinsert:
+            return  // deleted in the first pass
         case .onlyInA, .deleteFirst:
             try write("DELETE FROM \(name) WHERE \(whereKey(table, e.key));\n")
         case .onlyInB:

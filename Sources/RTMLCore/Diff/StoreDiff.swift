@@ -200,7 +200,10 @@ public final class StoreDiff {
         let columnCount = layout.columns.count
         let drift = !deletesOnly && options.drift && DiffOptions.driftTables.contains(layout.name)
         if drift {
-            for k in 0..<columnCount { diff.columns[k].drift = Drift() }
+            // event_ts and updated_at move with every new day by construction: rows compare them, drift does not.
+            for k in 0..<columnCount where !["event_ts", "updated_at"].contains(layout.columns[k].name) {
+                diff.columns[k].drift = Drift()
+            }
         }
         let isMeta = layout.name == "meta"
         let fingerprintKind: SequenceMapFingerprint.Kind? =
@@ -214,23 +217,32 @@ public final class StoreDiff {
         }
         func account(_ c: TableCursor, isA: Bool) {
             if drift {
-                for k in 0..<columnCount {
+                for k in 0..<columnCount where diff.columns[k].drift != nil {
                     let i = keyCount + Int32(k)
-                    var d = diff.columns[k].drift!
+                    // Mutated in place: a copy of the drift would copy its category counts on every row.
                     switch diff.columns[k].kind {
                     case .numeric:
                         if let x = c.number(i) {
-                            if isA { d.countA += 1; d.sumA += x } else { d.countB += 1; d.sumB += x }
+                            if isA {
+                                diff.columns[k].drift!.countA += 1
+                                diff.columns[k].drift!.sumA += x
+                            } else {
+                                diff.columns[k].drift!.countB += 1
+                                diff.columns[k].drift!.sumB += x
+                            }
                         } else if c.kind(i) == .null {
-                            if isA { d.nullsA += 1 } else { d.nullsB += 1 }
+                            if isA { diff.columns[k].drift!.nullsA += 1 } else { diff.columns[k].drift!.nullsB += 1 }
                         }
                     case .text:
                         let v: String? = c.kind(i) == .null ? nil : String(decoding: c.bytes(i), as: UTF8.self)
-                        if isA { CategoricalDrift.count(v, into: &d.categoriesA) } else { CategoricalDrift.count(v, into: &d.categoriesB) }
+                        if isA {
+                            CategoricalDrift.count(v, into: &diff.columns[k].drift!.categoriesA)
+                        } else {
+                            CategoricalDrift.count(v, into: &diff.columns[k].drift!.categoriesB)
+                        }
                     default:
                         break
                     }
-                    diff.columns[k].drift = d
                 }
             }
             if let kind = fingerprintKind, let fc = fingerprintColumn, sequences != nil {

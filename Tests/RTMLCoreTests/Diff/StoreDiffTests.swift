@@ -113,7 +113,9 @@ import Testing
         #expect(r.sequences?.remappedUsers == 2)
         #expect(r.sequences?.fingerprintsMatch == true)  // edited by hand: the stored one is stale
         #expect(r.sequences?.computedB.hex != r.sequences?.storedB)
-        // The deletes come before the inserts, so the UNIQUE(seq_id) never collides.
+        // The deletes come before the inserts, so the UNIQUE(seq_id) never collides; each row once.
+        let statements = script.split(separator: "\n").filter { $0.contains("sequence_ids") }
+        #expect(statements.map { $0.prefix(6) } == ["DELETE", "DELETE", "INSERT", "INSERT"], "\(statements)")
         try sql(dir.path("a.db"), script)
         let after = try StoreDiff(options: DiffOptions()).run(pathA: dir.path("a.db"), pathB: dir.path("b.db"))
         #expect(!after.hasDifferences)
