@@ -24,6 +24,12 @@ public struct DiffOptions: Sendable {
     /// Changed rows kept per table for the text summary.
     public var examples = 5
     public var busyTimeout: Double = FeatureStore.defaultBusyTimeout
+    /// How many numbers per store the drift statistics may hold in memory
+    /// (8 bytes each; 4M = 32 MB a store). Columns are read and sorted in
+    /// memory in batches that fit; a single column larger than this is
+    /// sorted by SQLite instead (spilling to temporary files), so memory
+    /// stays bounded whatever the store's size.
+    public var sortBudget = 4_000_000
 
     public init() {}
 }

@@ -88,7 +88,11 @@ public struct NumericDriftAccumulator {
 
     /// Statistics of two in-memory samples (for tests and small inputs).
     public static func of(_ a: [Double], _ b: [Double], nullsA: Int = 0, nullsB: Int = 0) -> (psi: Double?, ks: Double?, bins: Int) {
-        let sa = a.sorted(), sb = b.sorted()
+        ofSorted(a.sorted(), b.sorted(), nullsA: nullsA, nullsB: nullsB)
+    }
+
+    /// Statistics of two samples already in ascending order.
+    static func ofSorted(_ sa: [Double], _ sb: [Double], nullsA: Int, nullsB: Int) -> (psi: Double?, ks: Double?, bins: Int) {
         var acc = NumericDriftAccumulator(countA: sa.count, countB: sb.count)
         var i = 0, j = 0
         while i < sa.count || j < sb.count {

@@ -369,43 +369,95 @@ public final class StoreDiff {
 
     // MARK: Drift
 
-    /// PSI and KS of each numeric column, from both columns read sorted
-    /// (SQLite's sorter spills to temporary files, so memory stays flat).
+    /// PSI and KS of each numeric column, from both columns in ascending
+    /// order. Columns are read in batches that fit `sortBudget` numbers per
+    /// store (one scan per batch and store) and sorted in memory; a column
+    /// larger than the budget is read sorted from SQLite, whose sorter
+    /// spills to temporary files, so memory stays bounded either way.
     private func driftStatistics(_ layout: TableLayout, _ a: Side, _ b: Side, into diff: inout TableDiff) throws {
+        var numeric: [Int] = []
         for (k, column) in layout.columns.enumerated() {
             guard var d = diff.columns[k].drift else { continue }
-            switch column.kind {
-            case .text:
+            if column.kind == .text {
                 (d.psi, d.bins) = CategoricalDrift.psi(d.categoriesA, d.categoriesB)
-            case .numeric:
-                let name = StoreSchema.quoted(column.name)
-                func cursor(_ side: Side, _ has: Bool) throws -> TableCursor {
-                    try TableCursor(
-                        connection: has ? side.connection : nil,
-                        sql: "SELECT \(name) FROM \(StoreSchema.quoted(layout.name)) WHERE typeof(\(name)) IN ('integer', 'real') ORDER BY \(name)",
-                        path: side.path, table: layout.name, keyCount: 1)
-                }
-                let ca = try cursor(a, column.typeA != nil && layout.inA), cb = try cursor(b, column.typeB != nil && layout.inB)
-                defer { ca.finish(); cb.finish() }
-                var acc = NumericDriftAccumulator(countA: d.countA, countB: d.countB)
-                try ca.advance()
-                try cb.advance()
-                while ca.hasRow || cb.hasRow {
-                    let va = ca.hasRow ? ca.double(0) : .infinity, vb = cb.hasRow ? cb.double(0) : .infinity
-                    let v = !cb.hasRow ? va : (!ca.hasRow ? vb : min(va, vb))
-                    var na = 0, nb = 0
-                    while ca.hasRow && ca.double(0) == v { na += 1; try ca.advance() }
-                    while cb.hasRow && cb.double(0) == v { nb += 1; try cb.advance() }
-                    acc.add(value: v, a: na, b: nb)
-                }
-                (d.psi, d.bins) = acc.psi(nullsA: d.nullsA, nullsB: d.nullsB)
-                d.ks = d.countA > 0 && d.countB > 0 ? acc.ks : nil
-            default:
-                break
+            } else if column.kind == .numeric {
+                numeric.append(k)
             }
             d.categoriesA = nil
             d.categoriesB = nil
             diff.columns[k].drift = d
         }
+        let largest = numeric.map { max(diff.columns[$0].drift!.countA, diff.columns[$0].drift!.countB) }.max() ?? 0
+        let perBatch = largest == 0 ? max(1, numeric.count) : options.sortBudget / largest
+        if perBatch >= 1 {
+            for start in stride(from: 0, to: numeric.count, by: perBatch) {
+                let batch = Array(numeric[start..<min(start + perBatch, numeric.count)])
+                let valuesA = try columnValues(layout, batch, a, has: { layout.inA && $0.typeA != nil })
+                let valuesB = try columnValues(layout, batch, b, has: { layout.inB && $0.typeB != nil })
+                for (j, k) in batch.enumerated() {
+                    let d = diff.columns[k].drift!
+                    let stats = NumericDriftAccumulator.ofSorted(
+                        valuesA[j].sorted(), valuesB[j].sorted(), nullsA: d.nullsA, nullsB: d.nullsB)
+                    diff.columns[k].drift!.psi = stats.psi
+                    diff.columns[k].drift!.ks = stats.ks
+                    diff.columns[k].drift!.bins = stats.bins
+                }
+            }
+        } else {
+            for k in numeric { try sortedBySQLite(layout, k, a, b, into: &diff) }
+        }
+    }
+
+    /// The numbers of some columns of one store, one array per column, by one scan.
+    private func columnValues(_ layout: TableLayout, _ ks: [Int], _ side: Side, has: (TableLayout.Column) -> Bool) throws -> [[Double]] {
+        let present = ks.filter { has(layout.columns[$0]) }
+        var values: [[Double]] = ks.map { k in
+            var v: [Double] = []
+            v.reserveCapacity(has(layout.columns[k]) ? 1024 : 0)
+            return v
+        }
+        guard !present.isEmpty else { return values }
+        let names = ks.map { has(layout.columns[$0]) ? StoreSchema.quoted(layout.columns[$0].name) : "NULL" }
+        let cursor = try TableCursor(
+            connection: side.connection, sql: "SELECT \(names.joined(separator: ", ")) FROM \(StoreSchema.quoted(layout.name))",
+            path: side.path, table: layout.name, keyCount: 0)
+        defer { cursor.finish() }
+        try cursor.advance()
+        while cursor.hasRow {
+            for j in ks.indices {
+                if let x = cursor.number(Int32(j)) { values[j].append(x) }
+            }
+            try cursor.advance()
+        }
+        return values
+    }
+
+    /// One column's statistics from both stores reading it in ascending order.
+    private func sortedBySQLite(_ layout: TableLayout, _ k: Int, _ a: Side, _ b: Side, into diff: inout TableDiff) throws {
+        let column = layout.columns[k]
+        var d = diff.columns[k].drift!
+        let name = StoreSchema.quoted(column.name)
+        func cursor(_ side: Side, _ has: Bool) throws -> TableCursor {
+            try TableCursor(
+                connection: has ? side.connection : nil,
+                sql: "SELECT \(name) FROM \(StoreSchema.quoted(layout.name)) WHERE typeof(\(name)) IN ('integer', 'real') ORDER BY \(name)",
+                path: side.path, table: layout.name, keyCount: 1)
+        }
+        let ca = try cursor(a, column.typeA != nil && layout.inA), cb = try cursor(b, column.typeB != nil && layout.inB)
+        defer { ca.finish(); cb.finish() }
+        var acc = NumericDriftAccumulator(countA: d.countA, countB: d.countB)
+        try ca.advance()
+        try cb.advance()
+        while ca.hasRow || cb.hasRow {
+            let va = ca.hasRow ? ca.double(0) : .infinity, vb = cb.hasRow ? cb.double(0) : .infinity
+            let v = !cb.hasRow ? va : (!ca.hasRow ? vb : min(va, vb))
+            var na = 0, nb = 0
+            while ca.hasRow && ca.double(0) == v { na += 1; try ca.advance() }
+            while cb.hasRow && cb.double(0) == v { nb += 1; try cb.advance() }
+            acc.add(value: v, a: na, b: nb)
+        }
+        (d.psi, d.bins) = acc.psi(nullsA: d.nullsA, nullsB: d.nullsB)
+        d.ks = d.countA > 0 && d.countB > 0 ? acc.ks : nil
+        diff.columns[k].drift = d
     }
 }

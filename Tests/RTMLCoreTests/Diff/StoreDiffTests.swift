@@ -121,3 +121,32 @@ import Testing
         #expect(!after.hasDifferences)
     }
 }
+
+extension StoreDiffTests {
+    @Test func driftIsTheSameSortedInMemoryOrBySQLite() throws {
+        let dir = Dir()
+        try makeStore(dir.path("a.db"), users: 40)
+        try FileManager.default.copyItem(atPath: dir.path("a.db"), toPath: dir.path("b.db"))
+        try sql(dir.path("b.db"), """
+            UPDATE features SET steps_mean_10m = steps_mean_10m * 3 WHERE rowid % 3 = 0;
+            UPDATE features SET heart_rate_mean_10m = NULL WHERE rowid % 4 = 0;
+            DELETE FROM features WHERE rowid % 5 = 0;
+            """)
+        var options = DiffOptions()
+        options.tables = ["features"]
+        let inMemory = try StoreDiff(options: options).run(pathA: dir.path("a.db"), pathB: dir.path("b.db"))
+        options.sortBudget = 1  // no column fits: every column is sorted by SQLite
+        let bySQLite = try StoreDiff(options: options).run(pathA: dir.path("a.db"), pathB: dir.path("b.db"))
+        options.sortBudget = 45  // one column per batch
+        let oneByOne = try StoreDiff(options: options).run(pathA: dir.path("a.db"), pathB: dir.path("b.db"))
+        let columns = try #require(inMemory.table("features")?.columns)
+        #expect((columns.first { $0.name == "steps_mean_10m" }?.drift?.ks ?? 0) > 0.1)
+        #expect((columns.first { $0.name == "heart_rate_mean_10m" }?.drift?.psi ?? 0) > 0.1)
+        for other in [bySQLite, oneByOne] {
+            for c in columns where c.kind == .numeric && c.drift != nil {
+                let o = other.table("features")?.column(c.name)?.drift
+                #expect(o?.psi == c.drift?.psi && o?.ks == c.drift?.ks && o?.bins == c.drift?.bins, "\(c.name)")
+            }
+        }
+    }
+}
