@@ -392,12 +392,18 @@ public final class StoreDiff {
         if perBatch >= 1 {
             for start in stride(from: 0, to: numeric.count, by: perBatch) {
                 let batch = Array(numeric[start..<min(start + perBatch, numeric.count)])
-                let valuesA = try columnValues(layout, batch, a, has: { layout.inA && $0.typeA != nil })
-                let valuesB = try columnValues(layout, batch, b, has: { layout.inB && $0.typeB != nil })
+                var valuesA = try columnValues(
+                    layout, batch, a, counts: batch.map { diff.columns[$0].drift!.countA }, has: { layout.inA && $0.typeA != nil })
+                var valuesB = try columnValues(
+                    layout, batch, b, counts: batch.map { diff.columns[$0].drift!.countB }, has: { layout.inB && $0.typeB != nil })
                 for (j, k) in batch.enumerated() {
                     let d = diff.columns[k].drift!
-                    let stats = NumericDriftAccumulator.ofSorted(
-                        valuesA[j].sorted(), valuesB[j].sorted(), nullsA: d.nullsA, nullsB: d.nullsB)
+                    // Sorted in place, and each column's memory freed once used.
+                    valuesA[j].sort()
+                    valuesB[j].sort()
+                    let stats = NumericDriftAccumulator.ofSorted(valuesA[j], valuesB[j], nullsA: d.nullsA, nullsB: d.nullsB)
+                    valuesA[j] = []
+                    valuesB[j] = []
                     diff.columns[k].drift!.psi = stats.psi
                     diff.columns[k].drift!.ks = stats.ks
                     diff.columns[k].drift!.bins = stats.bins
@@ -409,11 +415,14 @@ public final class StoreDiff {
     }
 
     /// The numbers of some columns of one store, one array per column, by one scan.
-    private func columnValues(_ layout: TableLayout, _ ks: [Int], _ side: Side, has: (TableLayout.Column) -> Bool) throws -> [[Double]] {
+    /// `counts`: how many numbers each column holds (from the merge-join), to allocate exactly.
+    private func columnValues(
+        _ layout: TableLayout, _ ks: [Int], _ side: Side, counts: [Int], has: (TableLayout.Column) -> Bool
+    ) throws -> [[Double]] {
         let present = ks.filter { has(layout.columns[$0]) }
-        var values: [[Double]] = ks.map { k in
+        var values: [[Double]] = counts.map { n in
             var v: [Double] = []
-            v.reserveCapacity(has(layout.columns[k]) ? 1024 : 0)
+            v.reserveCapacity(n)
             return v
         }
         guard !present.isEmpty else { return values }
