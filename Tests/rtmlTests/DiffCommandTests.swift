@@ -1,23 +1,44 @@
 import Foundation
 import Testing
 
+private let sharedStoreDir = FileManager.default.temporaryDirectory.appendingPathComponent("rtml-diff-stores-\(getpid())").path
+
+struct RTMLTestFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
 /// `rtml diff` through the real binary, on stores featurize built.
 @Suite(.serialized) struct DiffCommandTests {
     /// Day 1 featurized into blue.db; green.db is days 1 and 2 in one run
     /// (the same users on the next day, so the two stores overlap on day 1).
+    /// Built once per test run and copied into each test's directory.
     static func stores(_ dir: Workdir) throws -> (blue: String, green: String, day2Accepted: Int) {
+        let day2Accepted = try builtStores.get()
+        for name in ["blue.db", "green.db", "day2.ndjson"] {
+            try FileManager.default.copyItem(atPath: sharedStoreDir + "/" + name, toPath: dir.path(name))
+        }
+        return (dir.path("blue.db"), dir.path("green.db"), day2Accepted)
+    }
+
+    private static let builtStores: Result<Int, Error> = Result {
+        try FileManager.default.createDirectory(atPath: sharedStoreDir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: sharedStoreDir) }
         let b = RTML.binary
         let script = """
         set -eo pipefail
-        '\(b)' simulate --users 120 --seed 4 --date 2026-11-26 --quiet | '\(b)' ingest --quiet --received-at-default timestamp > day1.ndjson
-        '\(b)' simulate --users 120 --seed 5 --date 2026-11-27 --quiet | '\(b)' ingest --quiet --received-at-default timestamp > day2.ndjson
+        '\(b)' simulate --users 100 --seed 4 --date 2026-11-26 --quiet | '\(b)' ingest --quiet --received-at-default timestamp > day1.ndjson
+        '\(b)' simulate --users 100 --seed 5 --date 2026-11-27 --quiet | '\(b)' ingest --quiet --received-at-default timestamp > day2.ndjson
         '\(b)' featurize day1.ndjson --store blue.db --quiet -o /dev/null --stats blue.json
         '\(b)' featurize day1.ndjson day2.ndjson --store green.db --quiet -o /dev/null --stats green.json
         """
-        let result = try RTML.bash(script, in: dir.url)
-        #expect(result.status == 0, "\(result.stderr)")
-        let accepted = { (name: String) in dir.json(name)["accepted"] as? Int ?? -1 }
-        return (dir.path("blue.db"), dir.path("green.db"), accepted("green.json") - accepted("blue.json"))
+        let result = try RTML.bash(script, in: URL(fileURLWithPath: sharedStoreDir))
+        guard result.status == 0 else { throw RTMLTestFailure(message: "building the diff test stores: \(result.stderr)") }
+        func accepted(_ name: String) -> Int {
+            let data = FileManager.default.contents(atPath: sharedStoreDir + "/" + name) ?? Data()
+            return (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["accepted"] as? Int ?? -1
+        }
+        return accepted("green.json") - accepted("blue.json")
     }
 
     func ndjson(_ result: RTML.Result) -> [[String: Any]] { result.lines.map(parseJSON) }
@@ -71,6 +92,7 @@ import Testing
 
         // A green rebuilt from day 2 alone numbers the users in another order.
         let rebuilt = try RTML.bash("'\(RTML.binary)' featurize day2.ndjson --store rebuilt.db --quiet -o /dev/null", in: dir.url)
+        #expect(rebuilt.stderr.isEmpty, "\(rebuilt.stderr)")
         #expect(rebuilt.status == 0)
         let hazard = try RTML.run(["diff", blue, dir.path("rebuilt.db"), "--fail-on", "remapped_users>0", "--format", "ndjson"])
         #expect(hazard.status == 1)
