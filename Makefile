@@ -24,7 +24,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 bench: build
-	@scripts/ensure-deps.sh jq bc time g++ libsimdjson-dev
+	@scripts/ensure-deps.sh jq bc time g++ libsimdjson-dev sqlite3 sqlite3-tools
 	@Benchmarks/run.sh $(RELEASE)
 
 man:

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RTML=${1:-.build/release/rtml}
 RUNS=${RUNS:-3}
-# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize train serve"
-SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize train serve}
+# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize diff train serve"
+SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize diff train serve}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WORK=.build-bench
 mkdir -p "$WORK"
@@ -145,4 +145,27 @@ fi
 if want serve; then
 echo
 Benchmarks/serve/run.sh "$RTML" "$WORK" "$(day_store)"
+fi
+
+if want diff; then
+echo
+DIFF_USERS=${BENCH_DIFF_USERS:-1000000}
+echo "== diff of two $DIFF_USERS-user stores (Benchmarks/diff/make-stores.sh: features + sequence_ids by SQL)"
+DD="$WORK/diff-$DIFF_USERS"
+[ -s "$DD/green.db" ] || Benchmarks/diff/make-stores.sh "$RTML" "$DD" "$DIFF_USERS"
+echo "store size: $(du -m "$DD/blue.db" | cut -f1) MB (blue), $(du -m "$DD/green.db" | cut -f1) MB (green)"
+# Wall seconds, CPU seconds and peak RSS (MiB) of one run; the status (1: differences) is expected.
+timed() {
+  /usr/bin/time -f '%e %U %S %M' bash -c "$1 > /dev/null; true" 2>&1 | tail -1 \
+    | awk '{printf "%8.2fs wall %7.2fs cpu   peak %4.0f MiB", $1, $2 + $3, $4 / 1024}'
+}
+printf '%-34s %s\n' "rtml diff (text, PSI+KS)" "$(timed "$RTML diff '$DD/blue.db' '$DD/green.db'")"
+printf '%-34s %s\n' "rtml diff --no-drift" "$(timed "$RTML diff --no-drift '$DD/blue.db' '$DD/green.db'")"
+printf '%-34s %s\n' "rtml diff --format sql --no-drift" "$(timed "$RTML diff --format sql --no-drift '$DD/blue.db' '$DD/green.db'")"
+if command -v sqldiff > /dev/null; then
+  printf '%-34s %s\n' "sqldiff (sqlite3-tools)" "$(timed "sqldiff '$DD/blue.db' '$DD/green.db'")"
+else
+  echo "sqldiff: not installed (apt-get install sqlite3-tools), comparison skipped"
+fi
+$RTML diff --no-drift --tables sequence_ids --format ndjson "$DD/blue.db" "$DD/green.db" | grep '"type":"sequence_ids"' || true
 fi

@@ -38,6 +38,18 @@ echo
 sqlite3 -header -column "$OUT/blue.db" \
   "SELECT event, count(*) AS windows, sum(n) AS events FROM user_windows GROUP BY event ORDER BY events DESC"
 echo
+echo "== rtml diff $OUT/blue.db $OUT/green.db (before switching to a store that also saw the next day)"
+# Stand-in for the retrain cycle's green store: the fixture day and a simulated next day, in one run.
+$RTML simulate --users 300 --seed 8 --date 2026-11-27 --quiet | $RTML ingest --quiet -o "$OUT/next-day.ndjson"
+$RTML featurize "$OUT/events.ndjson.gz" "$OUT/next-day.ndjson" --store "$OUT/green.db" --color green --quiet -o /dev/null
+set +e
+$RTML diff "$OUT/blue.db" "$OUT/green.db" --tables meta,features,sequence_ids,item_ids --examples 2 \
+  --fail-on 'psi>0.25' --fail-on 'remapped_users>0'
+status=$?
+set -e
+echo "(exit status $status: 0 = no gate tripped, 1 = a gate tripped)"
+[ $status -le 1 ] || exit $status
+echo
 echo "== rtml simulate --users 2000 --seed 7 --malformed-rate 0.001 | rtml ingest (a live pipe)"
 $RTML simulate --users 2000 --seed 7 --malformed-rate 0.001 --duplicate-rate 0.002 --quiet \
   | $RTML ingest --quiet --stats "$OUT/pipe-stats.json" > /dev/null || true

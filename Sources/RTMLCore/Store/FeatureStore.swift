@@ -157,7 +157,13 @@ public final class FeatureStore {
 
     /// Opens a store for reading only: what serve-once, train and diff use
     /// while featurize may be writing.
-    public static func openReadOnly(path: String, busyTimeout: Double = defaultBusyTimeout) throws -> FeatureStore {
+    ///
+    /// - Parameter acceptNewerSchema: open a store whose schema version is
+    ///   newer than this binary's (diff reads any store as plain tables and
+    ///   reports the version as a difference); others refuse it.
+    public static func openReadOnly(
+        path: String, busyTimeout: Double = defaultBusyTimeout, acceptNewerSchema: Bool = false
+    ) throws -> FeatureStore {
         switch StoreFile.inspect(path) {
         case .directory: throw RTMLError("\(path): is a directory, not a store")
         case .missing: throw RTMLError("\(path): no such store")
@@ -176,7 +182,7 @@ public final class FeatureStore {
         do {
             let meta = try queue.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-                return try readMeta(db, path: path, tables: tables)
+                return try readMeta(db, path: path, tables: tables, acceptNewer: acceptNewerSchema)
             }
             return FeatureStore(path: path, queue: queue, meta: meta, readOnly: true, busyTimeout: busyTimeout)
         } catch {
@@ -206,7 +212,7 @@ public final class FeatureStore {
         }
     }
 
-    private static func readMeta(_ db: Database, path: String, tables: [String]) throws -> [String: String] {
+    private static func readMeta(_ db: Database, path: String, tables: [String], acceptNewer: Bool = false) throws -> [String: String] {
         guard tables.contains("meta") else {
             throw RTMLError("\(path): not an rtml store (no meta table)")
         }
@@ -224,7 +230,7 @@ public final class FeatureStore {
         guard let version = Int(versionText), version >= 1 else {
             throw RTMLError("\(path): corrupt store: schema_version '\(versionText)' is not a version number")
         }
-        if version > StoreSchema.version {
+        if version > StoreSchema.version && !acceptNewer {
             throw RTMLError(
                 "\(path): store schema version \(version) is newer than this rtml \(RTMLVersion.string) supports (\(StoreSchema.version)); use a newer rtml")
         }

@@ -18,15 +18,18 @@ final class RawStatement {
     /// For error messages: the file and the table the statement writes.
     let path: String
     let table: String
+    /// "write" or "read", for error messages.
+    let verb: String
 
-    init(connection: OpaquePointer, sql: String, path: String, table: String) throws {
+    init(connection: OpaquePointer, sql: String, path: String, table: String, verb: String = "write") throws {
         self.connection = connection
         self.path = path
         self.table = table
+        self.verb = verb
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
-            throw RawStatement.error(path: path, table: table, connection: connection, code: code)
+            throw RawStatement.error(path: path, table: table, connection: connection, code: code, verb: verb)
         }
         handle = statement
     }
@@ -101,7 +104,7 @@ final class RawStatement {
         let code = sqlite3_step(handle)
         if code == SQLITE_ROW { return true }
         if code == SQLITE_DONE { return false }
-        let error = RawStatement.error(path: path, table: table, connection: connection, code: code)
+        let error = RawStatement.error(path: path, table: table, connection: connection, code: code, verb: verb)
         sqlite3_reset(handle)
         throw error
     }
@@ -111,6 +114,26 @@ final class RawStatement {
     func columnIsNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
     func columnInt64(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    func columnDouble(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
+
+    /// The storage class of the column's value in the current row.
+    func columnKind(_ index: Int32) -> SQLiteKind {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return .integer
+        case SQLITE_FLOAT: return .real
+        case SQLITE_TEXT: return .text
+        case SQLITE_BLOB: return .blob
+        default: return .null
+        }
+    }
+
+    /// A TEXT column's UTF-8 bytes (not NUL-terminated), valid until the next step or reset.
+    func columnTextBytes(_ index: Int32) -> UnsafeRawBufferPointer {
+        let base = sqlite3_column_text(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return UnsafeRawBufferPointer(start: base.map(UnsafeRawPointer.init), count: count)
+    }
 
     /// The column as a String (a NULL gives "").
     func columnText(_ index: Int32) -> String {
@@ -126,17 +149,27 @@ final class RawStatement {
         return UnsafeRawBufferPointer(start: base, count: count)
     }
 
+    /// Sets a per-connection pragma for a reader (e.g. sorter threads); failures are ignored.
+    static func pragma(connection: OpaquePointer, _ sql: String) {
+        sqlite3_exec(connection, sql, nil, nil, nil)
+    }
+
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    static func error(path: String, table: String, connection: OpaquePointer, code: Int32) -> RTMLError {
+    static func error(path: String, table: String, connection: OpaquePointer, code: Int32, verb: String = "write") -> RTMLError {
         let message = String(cString: sqlite3_errmsg(connection))
         let primary = code & 0xFF
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
-            return RTMLError("\(path): store is locked by another connection while writing \(table)")
+            return RTMLError("\(path): store is locked by another connection while \(verb == "read" ? "reading" : "writing") \(table)")
         }
         if primary == SQLITE_CONSTRAINT {
             return RTMLError("\(path): \(table): \(message)")
         }
-        return RTMLError("\(path): cannot write \(table): \(message)")
+        return RTMLError("\(path): cannot \(verb) \(table): \(message)")
     }
+}
+
+/// SQLite's storage classes, in its sort order for mixed types (NULL first).
+enum SQLiteKind: Int {
+    case null = 0, integer = 1, real = 2, text = 3, blob = 4
 }
