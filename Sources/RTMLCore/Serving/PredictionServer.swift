@@ -51,6 +51,16 @@ public final class PredictionServer {
         for (i, id) in scorer.itemIds.enumerated() { if let id { index[id] = Int32(i) } }
         itemIndex = index
         unnamed = scorer.itemIds.indices.filter { scorer.itemIds[$0] == nil }
+        if let reranker {
+            var needed = Set(reranker.inputs.names.compactMap(FeatureSchema.index(of:)))
+            needed.insert(FeatureSchema.index(of: "last_event")!)
+            needed.insert(FeatureSchema.index(of: "last_event_ts")!)
+            featureColumns = needed.sorted()
+        } else {
+            featureColumns = []
+        }
+        featureSQL = "SELECT " + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
+            + " FROM features WHERE user_id = ?"
         itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
         try ensureStore()
     }
@@ -61,6 +71,7 @@ public final class PredictionServer {
         let path = try location.currentPath()
         if store != nil, path == storePath { return }
         let opened = try FeatureStore.openReadOnly(path: path)
+        reads = nil
         try Self.checkCompatibility(store: opened, path: path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes)
         store = opened
         storePath = path
@@ -118,28 +129,62 @@ public final class PredictionServer {
 
     /// The feature columns the rerank model reads (plus what its derived
     /// inputs need), not the whole row: the embedding alone is 256 bytes.
-    private lazy var featureColumns: [Int] = {
-        guard let reranker else { return [] }
-        var needed = Set(reranker.inputs.names.compactMap(FeatureSchema.index(of:)))
-        needed.insert(FeatureSchema.index(of: "last_event")!)
-        needed.insert(FeatureSchema.index(of: "last_event_ts")!)
-        return needed.sorted()
-    }()
-    private lazy var featureSQL = "SELECT "
-        + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
-        + " FROM features WHERE user_id = ?"
-    private lazy var featureValues = [FeatureValue](repeating: .null, count: FeatureSchema.columns.count)
+    private let featureColumns: [Int]
+    private let featureSQL: String
+    /// Reused per job; a stored property (not lazy) so that assigning an
+    /// element mutates in place instead of copying the array each time.
+    private var featureValues = [FeatureValue](repeating: .null, count: FeatureSchema.columns.count)
 
-    private func features(_ userId: String, db: Database) throws -> FeatureRow? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: featureSQL), arguments: [userId]) else { return nil }
+    /// Point reads through raw statements prepared once per store connection:
+    /// GRDB's Row per job was most of a reranked job's time. Dropped before
+    /// the store they belong to is (a statement must not outlive its connection).
+    private var reads: (seq: RawStatement, features: RawStatement?)?
+
+    private func prepareReads(_ db: Database) throws {
+        guard reads == nil else { return }
+        guard let c = db.sqliteConnection else { throw RTMLError("\(storePath): the store is closed") }
+        let seq = try RawStatement(connection: c, sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?",
+                                   path: storePath, table: "sequence_ids", verb: "read")
+        let features = reranker == nil ? nil
+            : try RawStatement(connection: c, sql: featureSQL, path: storePath, table: "features", verb: "read")
+        reads = (seq, features)
+    }
+
+    private func sequenceId(_ userId: String) throws -> Int? {
+        let st = reads!.seq
+        defer { st.reset() }
+        st.bind(1, userId)
+        return try st.step() ? Int(st.columnInt64(0)) : nil
+    }
+
+    private func features(_ userId: String) throws -> FeatureRow? {
+        let st = reads!.features!
+        defer { st.reset() }
+        st.bind(1, userId)
+        guard try st.step() else { return nil }
         for (n, k) in featureColumns.enumerated() {
-            featureValues[k] = FeatureStore.decodeValue(row[n], FeatureSchema.columns[k].type)
+            let column = Int32(n)
+            switch st.columnKind(column) {
+            case .null, .blob: featureValues[k] = .null
+            case .integer:
+                let v = st.columnInt64(column)
+                featureValues[k] = FeatureSchema.columns[k].type == .real ? .real(Double(v)) : .integer(v)
+            case .real:
+                let v = st.columnDouble(column)
+                if FeatureSchema.columns[k].type == .integer, let exact = Int64(exactly: v) {
+                    featureValues[k] = .integer(exact)
+                } else {
+                    featureValues[k] = .real(v)
+                }
+            case .text: featureValues[k] = .text(st.columnText(column))
+            }
         }
         return FeatureRow(userId: userId, eventTs: 0, updatedAt: 0, values: featureValues)
     }
 
     private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
-        let seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?"), arguments: [job.userId])
+        try prepareReads(db)
+        let seq = try sequenceId(job.userId)
         let cold = !(seq.map { scorer.knows(user: $0) } ?? false)
         if cold {
             scorer.popularityScores(into: &scores)
@@ -148,7 +193,7 @@ public final class PredictionServer {
         }
         var context: [(String, Double)]?
         if let reranker {
-            let p = reranker.probabilities(try features(job.userId, db: db), at: job.eventTime, buffer: &inputBuffer)
+            let p = reranker.probabilities(try features(job.userId), at: job.eventTime, buffer: &inputBuffer)
             let k = Float(p.count)
             for i in scores.indices where itemClass[i] >= 0 {
                 scores[i] = max(scores[i], 0) * k * Float(p[itemClass[i]])
