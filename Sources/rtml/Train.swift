@@ -174,11 +174,7 @@ extension RTMLCommand.Train {
         func run() throws {
             let enet = ElasticNet(alpha: alpha, l1Ratio: l1Ratio, tolerance: tol, maxIterations: maxIter)
             try enet.validate()
-            let (table, store, train, test, cut) = try data.load()
-            var model = try LinearTraining(method: .elasticNet(enet), standardize: data.standardize ?? (data.store != nil))
-                .run(table, train: train, test: test)
-            try model.describeData(table, store: store, train: train, cut: cut, test: test, data: data)
-            try registry.finish(model)
+            try registry.finish(try data.fit(.elasticNet(enet)))
         }
     }
 
@@ -207,11 +203,7 @@ extension RTMLCommand.Train {
             }
             let logistic = LogisticRegression(c: c, penalty: kind, tolerance: tol, maxIterations: maxIter)
             try logistic.validate()
-            let (table, store, train, test, cut) = try data.load()
-            var model = try LinearTraining(method: .logistic(logistic), standardize: data.standardize ?? (data.store != nil))
-                .run(table, train: train, test: test)
-            try model.describeData(table, store: store, train: train, cut: cut, test: test, data: data)
-            try registry.finish(model)
+            try registry.finish(try data.fit(.logistic(logistic)))
         }
     }
 
@@ -292,6 +284,17 @@ extension RTMLCommand.Train {
         func run() throws {
             print(try TrainedModelExport.listing(registry: registry), terminator: "")
         }
+    }
+}
+
+extension TrainDataOptions {
+    /// Loads and splits the rows, fits a linear model, and records where the rows came from.
+    func fit(_ method: LinearTraining.Method) throws -> TrainedModel {
+        let (table, store, train, test, cut) = try load()
+        var model = try LinearTraining(method: method, standardize: standardize ?? (store != nil))
+            .run(table, train: train, test: test)
+        try model.describeData(table, store: store, train: train, cut: cut, test: test, data: self)
+        return model
     }
 }
 
