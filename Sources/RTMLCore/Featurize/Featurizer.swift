@@ -36,8 +36,10 @@ public final class Featurizer {
     private var finished = false
     /// The store's writer thread, started at the first commit.
     private var writer: StoreWriter?
-    /// The open windows in the store's checkpoint when the run began (for the writer).
-    private var storedWindows: [(userId: String, event: String, windowStart: Int64)] = []
+    /// Whether the store's checkpoint had open windows as rows of
+    /// `state_windows` (an older rtml's format): the first commit deletes
+    /// them and rewrites every user's state with its windows.
+    private var hadWindowRows = false
 
     // The pending micro-batch.
     private var pendingLines = 0
@@ -70,10 +72,11 @@ public final class Featurizer {
 
         if let global = try store.checkpoint("engine"), let position = try store.checkpoint("position") {
             let windows = try store.allWindowStates()
-            storedWindows = windows.map { (userId: $0.userId, event: $0.event, windowStart: $0.windowStart) }
+            hadWindowRows = !windows.isEmpty
             engine = try FeatureEngine.restore(
                 config: options.config, embeddings: embeddings, global: global,
                 users: try store.allUserStates(), windows: windows)
+            if hadWindowRows { engine.markAllUsersDirty() }
             guard let object = try? JSONSerialization.jsonObject(with: Data(position)) as? [String: Any],
                   let lines = object["lines"] as? Int,
                   let high = (object["input_high"] as? String).flatMap({ UInt64($0, radix: 16) }),
@@ -89,6 +92,8 @@ public final class Featurizer {
         } else {
             engine = FeatureEngine(config: options.config, embeddings: embeddings)
         }
+        // Open windows are checkpointed inside the user states (takeDirtyUserCheckpoints).
+        engine.tracksDirtyWindows = false
     }
 
     /// The feature settings as recorded in the store's meta.
@@ -233,11 +238,10 @@ public final class Featurizer {
 
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.
     private func commit() throws {
-        // Sorted here, on the driver's core, for the writer's in-order inserts.
-        let windows = engine.takeFinalWindows().sorted(by: WindowCount.keyOrder)
+        // Emission order is user_windows' key order (window_start, user_id, event): appends.
+        let windows = engine.takeFinalWindows()
         let online = engine.takeChangedOnlineRows()
-        let dirtyUsers = engine.takeDirtyUserStates()
-        let dirtyWindows = engine.takeDirtyWindows()
+        let dirtyUsers = engine.takeDirtyUserCheckpoints()
         let global = engine.encodeGlobalState()
         stats.ignoredProperties = ignoredBefore + parser.ignoredProperties
         stats.historyRows += history.count
@@ -259,15 +263,15 @@ public final class Featurizer {
 
         let writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
-            online: online, windows: windows, userStates: dirtyUsers, windowStates: dirtyWindows,
+            online: online, windows: windows, userStates: dirtyUsers,
             global: global, position: Array(position.utf8))
         if writer == nil {
             // The read indexes go while featurize writes; they are built when its input ends.
             let store = self.store
-            defer { storedWindows = [] }
             writer = StoreWriter(store: store, maxQueuedLines: max(options.batchEvents, options.writerQueueLines),
-                                 storedWindows: storedWindows,
+                                 clearWindowRows: hadWindowRows,
                                  beforeFirst: { try store.dropReadIndexes() })
+            hadWindowRows = false
         }
         try writer!.submit(writes)
         if case .afterCommit(let n)? = options.killPoint, stats.microBatches == n {

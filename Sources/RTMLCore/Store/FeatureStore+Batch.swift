@@ -333,6 +333,17 @@ extension FeatureStore {
             }
         }
 
+        /// Deletes every open window's row of `state_windows` (featurize now
+        /// keeps open windows inside the user states; older stores had rows).
+        public func deleteAllWindowStates() throws {
+            try check()
+            do {
+                try db.execute(sql: "DELETE FROM state_windows")
+            } catch {
+                throw StoreErrors.writing(store.path, error, table: "state_windows", busyTimeout: store.busyTimeout)
+            }
+        }
+
         /// Writes a prediction unless the stored one for the user and model is newer.
         public func upsertPrediction(_ p: StoredPrediction) throws {
             try check()

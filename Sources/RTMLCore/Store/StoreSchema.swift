@@ -81,6 +81,10 @@ enum StoreSchema {
             \(joins.joined(separator: "\n"))
             """)
 
+        // Keyed by window start first: featurize finalises windows in
+        // (window_start, user_id, event) order, so its inserts append to the
+        // B-tree instead of landing on random leaves. The key is the same set
+        // of columns, so a window written twice is still refused.
         sql.append("""
             CREATE TABLE user_windows (
               user_id TEXT NOT NULL,
@@ -88,7 +92,7 @@ enum StoreSchema {
               window_start INTEGER NOT NULL,
               window_end INTEGER NOT NULL,
               n INTEGER NOT NULL,
-              PRIMARY KEY (user_id, event, window_start)
+              PRIMARY KEY (window_start, user_id, event)
             ) WITHOUT ROWID
             """)
 
