@@ -218,22 +218,46 @@ public final class Featurizer {
     private func writeJob(_ event: FeatureEvent, trigger: String) throws {
         stats.jobs += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
-        let id = Hash128(event.messageId + "\u{1F}" + trigger)
+        // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
+        jobLine.removeAll(keepingCapacity: true)
+        var messageId = event.messageId
+        messageId.withUTF8 { jobLine.append(contentsOf: $0) }
+        jobLine.append(0x1F)
+        jobLine.append(contentsOf: trigger.utf8)
+        let id = jobLine.withUnsafeBytes { Hash128($0) }
         jobLine.removeAll(keepingCapacity: true)
         jobLine.append(contentsOf: #"{"jobId":"j-"#.utf8)
-        jobLine.append(contentsOf: id.hex.prefix(20).utf8)
+        Self.appendHex(id.high, digits: 16, to: &jobLine)
+        Self.appendHex(id.low, digits: 4, to: &jobLine)
         jobLine.append(contentsOf: #"","userId":"#.utf8)
         JSONString.appendQuoted(event.userId, to: &jobLine)
         jobLine.append(contentsOf: #","trigger":"#.utf8)
         JSONString.appendQuoted(trigger, to: &jobLine)
         jobLine.append(contentsOf: #","eventTime":""#.utf8)
-        jobLine.append(contentsOf: EventTime.formatRFC3339(event.eventTime).utf8)
+        Self.appendTime(event.eventTime, to: &jobLine)
         jobLine.append(contentsOf: #"","emittedAt":""#.utf8)
-        jobLine.append(contentsOf: EventTime.formatRFC3339(EventNormalizer.nowMillis()).utf8)
+        Self.appendTime(EventNormalizer.nowMillis(), to: &jobLine)
         jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
         JSONString.appendQuoted(event.messageId, to: &jobLine)
         jobLine.append(contentsOf: "}\n".utf8)
         try jobs.write(jobLine)
+    }
+
+    /// The first `digits` hex digits (lowercase) of `value`, most significant first.
+    @inline(__always)
+    private static func appendHex(_ value: UInt64, digits: Int, to out: inout [UInt8]) {
+        for i in 0..<digits {
+            let nibble = UInt8((value >> UInt64(60 - 4 * i)) & 0xF)
+            out.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        }
+    }
+
+    /// `EventTime.formatRFC3339`, written straight into the line.
+    @inline(__always)
+    private static func appendTime(_ millis: Int64, to out: inout [UInt8]) {
+        let at = out.count
+        out.append(contentsOf: repeatElement(0, count: EventTime.canonicalLength))
+        out.withUnsafeMutableBytes { EventTime.formatRFC3339(millis, into: $0.baseAddress! + at) }
     }
 
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.

@@ -180,19 +180,23 @@ final class StoreWriter: @unchecked Sendable {
         self.clearWindowRows = false
 
         try store.transaction { batch in
+            // Index loops over the arrays' buffers: rows are read in place, not copied (retained) first.
+            // Ids are assigned in event order, then the rows go in in multi-row statements.
             for b in batches {
-                for event in b.events {
-                    _ = try batch.sequenceId(forUser: event.userId)
-                    if let content = event.contentId { _ = try batch.itemId(forContent: content) }
-                    try batch.insertEvent(event)
+                try b.events.withUnsafeBufferPointer { events in
+                    for i in events.indices {
+                        _ = try batch.sequenceId(forUser: events[i].userId)
+                        if let content = events[i].contentId { _ = try batch.itemId(forContent: content) }
+                    }
+                    try batch.insertEvents(events)
                 }
             }
             for b in batches {
-                for row in b.history { try batch.insertHistory(row) }
+                try b.history.withUnsafeBufferPointer { try batch.insertHistory($0) }
             }
             for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
             for b in batches {
-                for window in b.windows { try batch.insertWindow(window) }
+                try b.windows.withUnsafeBufferPointer { try batch.insertWindows($0) }
             }
             if clearWindowRows { try batch.deleteAllWindowStates() }
             for user in userStates.keys.sorted() { try batch.putUserState(user, userStates[user]!) }
