@@ -36,8 +36,10 @@ extension FeatureEngine {
     }
 
     /// Rebuilds an engine from `encodeGlobalState`, the latest state of every
-    /// user `takeDirtyUserStates` reported (without the dropped ones) and
-    /// every open window `takeDirtyWindows` reported (without the finalised ones).
+    /// user `takeDirtyUserStates` (or `takeDirtyUserCheckpoints`) reported
+    /// (without the dropped ones) and every open window `takeDirtyWindows`
+    /// reported (without the finalised ones; none when the user states came
+    /// from `takeDirtyUserCheckpoints`, which carry their open windows).
     public static func restore(
         config: FeatureConfig, embeddings: TermEmbeddings, global: [UInt8], users: [(String, [UInt8])],
         windows: [(userId: String, event: String, windowStart: Int64, count: Int64)]
@@ -60,8 +62,13 @@ extension FeatureEngine {
         engine.evictedUserCount = try r.i64()
         try r.finish()
 
+        var windows = windows
         for (userId, bytes) in users {
-            let (decoded, lastEvent) = try EngineCore.decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
+            let (decoded, lastEvent, userWindows) = try EngineCore.decodeUserState(userId, bytes, dimensions: embeddings.dimensions)
+            // Windows that became final after the state was written are in user_windows already.
+            for w in userWindows where Saturating.add(w.windowStart, config.windowMillis) > engine.watermark {
+                windows.append((userId: userId, event: w.event, windowStart: w.windowStart, count: w.count))
+            }
             guard engine.core.slot(of: userId) == nil else { throw RTMLError("checkpoint has user \"\(userId)\" twice") }
             let slot = engine.core.userSlot(userId)
             let user = engine.core.users[slot]
@@ -95,8 +102,16 @@ extension FeatureEngine {
 extension EngineCore {
     static let userStateVersion: UInt8 = 1
 
-    /// The format `StateWriter` would write, written at once into a buffer of the exact size.
-    func encodeUserState(_ u: UnsafeMutablePointer<UserState>) -> [UInt8] {
+    /// Version 2 is version 1 followed by the user's open windows (see `encodeUserState(_:withWindows:)`).
+    static let userStateWithWindowsVersion: UInt8 = 2
+
+    /// The format `StateWriter` would write, written at once into a buffer of
+    /// the exact size. With `withWindows` (format version 2) the user's open
+    /// windows follow: a u32 count, then per window its start (i64), count
+    /// (i64) and event name (u32 length and UTF-8 bytes), in the order of the
+    /// user's refs. Only windows open now (end after the watermark) are written;
+    /// `restore` also skips those that became final after the blob was written.
+    func encodeUserState(_ u: UnsafeMutablePointer<UserState>, withWindows: Bool = false) -> [UInt8] {
         let lastEvent = u.pointee.lastEvent >= 0 ? eventNames[Int(u.pointee.lastEvent)] : ""
         var size = 1 + 8 + 4 + lastEvent.utf8.count + 1 + 24
         size += 4 + 9 * u.pointee.timeline.count
@@ -104,9 +119,16 @@ extension EngineCore {
         size += 4 + 10 * u.pointee.contents.count
         size += 4
         for s in u.pointee.searches { size += 12 + 4 * s.vector.count }
+        let window = windowing.windowMillis, watermark = self.watermark
+        if withWindows {
+            size += 4
+            for ref in u.pointee.windows where Saturating.add(ref.start, window) > watermark {
+                size += 20 + eventNames[Int(ref.event)].utf8.count
+            }
+        }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var w = RawStateWriter(buffer.baseAddress!)
-            w.u8(Self.userStateVersion)
+            w.u8(withWindows ? Self.userStateWithWindowsVersion : Self.userStateVersion)
             w.i64(u.pointee.maxTime)
             w.u32(lastEvent.utf8.count)
             for b in lastEvent.utf8 { w.u8(b) }
@@ -144,14 +166,31 @@ extension EngineCore {
                 w.u32(s.vector.count)
                 for x in s.vector { w.u32(Int(x.bitPattern)) }
             }
+            if withWindows {
+                var n = 0
+                for ref in u.pointee.windows where Saturating.add(ref.start, window) > watermark { n += 1 }
+                w.u32(n)
+                for ref in u.pointee.windows where Saturating.add(ref.start, window) > watermark {
+                    w.i64(ref.start)
+                    w.i64(buckets[Int(ref.bucket)].entries[Int(ref.entry)].count)
+                    let name = eventNames[Int(ref.event)]
+                    w.u32(name.utf8.count)
+                    for b in name.utf8 { w.u8(b) }
+                }
+            }
             precondition(w.offset == size, "user state size")
             initialized = size
         }
     }
 
-    /// The user (with a placeholder serial) and the name of its last event.
-    static func decodeUserState(_ userId: String, _ bytes: [UInt8], dimensions: Int) throws -> (UserState, String) {
-        var r = try StateReader(bytes, what: "user \"\(userId)\"", version: userStateVersion)
+    /// The user (with a placeholder serial), the name of its last event and,
+    /// in format version 2, its open windows as written.
+    static func decodeUserState(_ userId: String, _ bytes: [UInt8], dimensions: Int) throws
+        -> (UserState, String, [(event: String, windowStart: Int64, count: Int64)])
+    {
+        let what = "user \"\(userId)\""
+        let withWindows = bytes.first == userStateWithWindowsVersion
+        var r = try StateReader(bytes, what: what, version: withWindows ? userStateWithWindowsVersion : userStateVersion)
         var user = UserState(userId: userId, serial: -1)
         user.maxTime = try r.i64()
         let lastEvent = try r.string()
@@ -179,8 +218,16 @@ extension EngineCore {
             for _ in 0..<n { vector.append(try r.f32()) }
             user.searches.append(SearchMark(time: time, vector: vector))
         }
+        var windows: [(event: String, windowStart: Int64, count: Int64)] = []
+        if withWindows {
+            for _ in 0..<(try r.count(itemSize: 20)) {
+                let start = try r.i64()
+                let count = try r.i64()
+                windows.append((event: try r.string(), windowStart: start, count: count))
+            }
+        }
         try r.finish()
-        return (user, lastEvent)
+        return (user, lastEvent, windows)
     }
 
 }

@@ -119,6 +119,33 @@ public final class FeatureEngine {
         core.takeDirtyUserStates()
     }
 
+    /// Like `takeDirtyUserStates`, but each state also holds the user's open
+    /// windows (their counts as of now), so a checkpoint needs no row per
+    /// open window: featurize's way. Use it with `tracksDirtyWindows` off.
+    public func takeDirtyUserCheckpoints() -> [(userId: String, state: [UInt8]?)] {
+        core.takeDirtyUserStates(withWindows: true)
+    }
+
+    /// Whether the engine keeps the list `takeDirtyWindows` hands over (on
+    /// by default). A caller that checkpoints with `takeDirtyUserCheckpoints`
+    /// turns it off: the list would grow without bound, untaken.
+    public var tracksDirtyWindows: Bool {
+        get { core.tracksDirtyWindows }
+        set {
+            core.tracksDirtyWindows = newValue
+            if !newValue {
+                core.dirtyWindowRefs.removeAll()
+                core.finalisedWindowKeys.removeAll()
+            }
+        }
+    }
+
+    /// Marks every user in memory as changed, so the next `take` of states
+    /// reports them all (after restoring from another checkpoint format).
+    public func markAllUsersDirty() {
+        core.markAllUsersDirty()
+    }
+
     /// Open windows added, changed or finalised since the last call: the new
     /// count, or nil when finalised (delete its checkpoint row). Each window appears once.
     public func takeDirtyWindows() -> [(userId: String, event: String, windowStart: Int64, count: Int64?)] {
@@ -301,6 +328,7 @@ struct EngineCore {
     var evictedIds: [String] = []
     var dirtyWindowRefs: [(bucket: Int32, generation: UInt32, entry: Int32)] = []
     var finalisedWindowKeys: [FinalisedKey] = []
+    var tracksDirtyWindows = true
 
     init(config: FeatureConfig, embeddings: TermEmbeddings) {
         self.config = config
@@ -383,13 +411,13 @@ struct EngineCore {
             let ref = user.pointee.windows[i]
             let b = Int(ref.bucket), e = Int(ref.entry)
             buckets[b].entries[e].count += 1
-            if !buckets[b].entries[e].dirty {
+            if tracksDirtyWindows && !buckets[b].entries[e].dirty {
                 buckets[b].entries[e].dirty = true
                 dirtyWindowRefs.append((ref.bucket, buckets[b].generation, ref.entry))
             }
         } else {
-            let (bucket, entry) = addWindow(slot, event, start, count: 1, dirty: true)
-            dirtyWindowRefs.append((bucket, buckets[Int(bucket)].generation, entry))
+            let (bucket, entry) = addWindow(slot, event, start, count: 1, dirty: tracksDirtyWindows)
+            if tracksDirtyWindows { dirtyWindowRefs.append((bucket, buckets[Int(bucket)].generation, entry)) }
         }
     }
 
@@ -676,12 +704,16 @@ struct EngineCore {
             sortForEmission(&entries)
             let end = Saturating.add(start, window)
             finalWindows.reserveCapacity(finalWindows.count + entries.count)
-            finalisedWindowKeys.reserveCapacity(finalisedWindowKeys.count + entries.count)
+            if tracksDirtyWindows {
+                finalisedWindowKeys.reserveCapacity(finalisedWindowKeys.count + entries.count)
+            }
             for e in entries {
                 let userId = users[e.slot].pointee.userId
                 finalWindows.append(WindowCount(
                     userId: userId, event: eventNames[Int(e.event)], windowStart: start, windowEnd: end, count: e.count))
-                finalisedWindowKeys.append(FinalisedKey(userId: userId, event: e.event, windowStart: start))
+                if tracksDirtyWindows {
+                    finalisedWindowKeys.append(FinalisedKey(userId: userId, event: e.event, windowStart: start))
+                }
             }
             openWindowCount -= entries.count
             finalisedWindowCount += Int64(entries.count)
@@ -780,7 +812,14 @@ struct EngineCore {
         return rows
     }
 
-    mutating func takeDirtyUserStates() -> [(userId: String, state: [UInt8]?)] {
+    mutating func markAllUsersDirty() {
+        for slot in 0..<Int32(users.used) where users.live[Int(slot)] && !users[slot].pointee.isDirty {
+            users[slot].pointee.isDirty = true
+            dirtyUsers.append(SlotRef(slot: slot, serial: users[slot].pointee.serial))
+        }
+    }
+
+    mutating func takeDirtyUserStates(withWindows: Bool = false) -> [(userId: String, state: [UInt8]?)] {
         var result: [(userId: String, state: [UInt8]?)] = []
         result.reserveCapacity(dirtyUsers.count + evictedIds.count)
         var dropped = Set<String>()
@@ -789,7 +828,7 @@ struct EngineCore {
         }
         for ref in dirtyUsers where isLive(ref.slot, ref.serial) {
             users[ref.slot].pointee.isDirty = false
-            result.append((users[ref.slot].pointee.userId, encodeUserState(users[ref.slot])))
+            result.append((users[ref.slot].pointee.userId, encodeUserState(users[ref.slot], withWindows: withWindows)))
         }
         evictedIds.removeAll(keepingCapacity: true)
         dirtyUsers.removeAll(keepingCapacity: true)

@@ -27,4 +27,14 @@ public struct FeatureEvent: Sendable, Equatable {
         self.receivedAt = receivedAt
         self.messageId = messageId
     }
+
+    /// A known event: its name is the kind's.
+    init(userId: String, kind: KnownEvent, eventTime: Int64, receivedAt: Int64, messageId: String) {
+        self.userId = userId
+        self.event = kind.rawValue
+        self.kind = kind
+        self.eventTime = eventTime
+        self.receivedAt = receivedAt
+        self.messageId = messageId
+    }
 }

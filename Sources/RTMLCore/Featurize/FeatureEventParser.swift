@@ -17,21 +17,28 @@ public struct FeatureEventParser {
         guard normalizer.wasCanonical else {
             throw Rejection(.notCanonical, "line is not canonical (messageId, and timestamp and receivedAt as RFC 3339 UTC with milliseconds, are required): run it through rtml ingest first")
         }
+        guard let kind = accepted.event else {
+            return FeatureEvent(
+                userId: normalizer.entity ?? "",
+                event: normalizer.string(.event) ?? "",
+                eventTime: accepted.eventTime,
+                receivedAt: accepted.receivedAt,
+                messageId: normalizer.string(.messageId) ?? "")
+        }
+        // A known event's name is its literal: no String to build and no lookup of the kind.
         var event = FeatureEvent(
             userId: normalizer.entity ?? "",
-            event: normalizer.string(.event) ?? "",
+            kind: kind,
             eventTime: accepted.eventTime,
             receivedAt: accepted.receivedAt,
             messageId: normalizer.string(.messageId) ?? "")
-        guard let kind = accepted.event else { return event }
-        event.kind = kind
         normalizer.properties(into: &properties)
         let line = normalizer.currentLine
         for member in properties {
             let key = JSONAccess.keyBytes(line, member)
             switch PropertyKey.match(key) {
             case .contentId?: event.contentId = text(member, line)
-            case .category?: event.category = text(member, line).flatMap(ContentCategory.init(name:))
+            case .category?: event.category = category(member, line)
             case .query?: event.query = text(member, line)
             case .durationSec?: event.durationSec = number(member, line)
             case .positionSec?: event.positionSec = number(member, line)
@@ -52,6 +59,15 @@ public struct FeatureEventParser {
         return member.stringHasEscapes
             ? JSONAccess.decodedString(line, member)
             : String(decoding: JSONAccess.stringContent(line, member), as: UTF8.self)
+    }
+
+    /// The category named by a string property, matched on its bytes (no String made).
+    private mutating func category(_ member: JSONMember, _ line: UnsafeRawBufferPointer) -> ContentCategory? {
+        guard member.kind == .string, !member.stringHasEscapes else {
+            return text(member, line).flatMap(ContentCategory.init(name:))
+        }
+        let bytes = JSONAccess.stringContent(line, member)
+        return ContentCategory.allCases.first { $0.name.utf8.elementsEqual(bytes) }
     }
 
     private mutating func number(_ member: JSONMember, _ line: UnsafeRawBufferPointer) -> Double? {

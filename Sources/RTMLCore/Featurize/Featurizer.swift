@@ -36,8 +36,10 @@ public final class Featurizer {
     private var finished = false
     /// The store's writer thread, started at the first commit.
     private var writer: StoreWriter?
-    /// The open windows in the store's checkpoint when the run began (for the writer).
-    private var storedWindows: [(userId: String, event: String, windowStart: Int64)] = []
+    /// Whether the store's checkpoint had open windows as rows of
+    /// `state_windows` (an older rtml's format): the first commit deletes
+    /// them and rewrites every user's state with its windows.
+    private var hadWindowRows = false
 
     // The pending micro-batch.
     private var pendingLines = 0
@@ -70,10 +72,11 @@ public final class Featurizer {
 
         if let global = try store.checkpoint("engine"), let position = try store.checkpoint("position") {
             let windows = try store.allWindowStates()
-            storedWindows = windows.map { (userId: $0.userId, event: $0.event, windowStart: $0.windowStart) }
+            hadWindowRows = !windows.isEmpty
             engine = try FeatureEngine.restore(
                 config: options.config, embeddings: embeddings, global: global,
                 users: try store.allUserStates(), windows: windows)
+            if hadWindowRows { engine.markAllUsersDirty() }
             guard let object = try? JSONSerialization.jsonObject(with: Data(position)) as? [String: Any],
                   let lines = object["lines"] as? Int,
                   let high = (object["input_high"] as? String).flatMap({ UInt64($0, radix: 16) }),
@@ -89,6 +92,8 @@ public final class Featurizer {
         } else {
             engine = FeatureEngine(config: options.config, embeddings: embeddings)
         }
+        // Open windows are checkpointed inside the user states (takeDirtyUserCheckpoints).
+        engine.tracksDirtyWindows = false
     }
 
     /// The feature settings as recorded in the store's meta.
@@ -213,31 +218,54 @@ public final class Featurizer {
     private func writeJob(_ event: FeatureEvent, trigger: String) throws {
         stats.jobs += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
-        let id = Hash128(event.messageId + "\u{1F}" + trigger)
+        // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
+        jobLine.removeAll(keepingCapacity: true)
+        var messageId = event.messageId
+        messageId.withUTF8 { jobLine.append(contentsOf: $0) }
+        jobLine.append(0x1F)
+        jobLine.append(contentsOf: trigger.utf8)
+        let id = jobLine.withUnsafeBytes { Hash128($0) }
         jobLine.removeAll(keepingCapacity: true)
         jobLine.append(contentsOf: #"{"jobId":"j-"#.utf8)
-        jobLine.append(contentsOf: id.hex.prefix(20).utf8)
+        Self.appendHex(id.high, digits: 16, to: &jobLine)
+        Self.appendHex(id.low, digits: 4, to: &jobLine)
         jobLine.append(contentsOf: #"","userId":"#.utf8)
         JSONString.appendQuoted(event.userId, to: &jobLine)
         jobLine.append(contentsOf: #","trigger":"#.utf8)
         JSONString.appendQuoted(trigger, to: &jobLine)
         jobLine.append(contentsOf: #","eventTime":""#.utf8)
-        jobLine.append(contentsOf: EventTime.formatRFC3339(event.eventTime).utf8)
+        Self.appendTime(event.eventTime, to: &jobLine)
         jobLine.append(contentsOf: #"","emittedAt":""#.utf8)
-        jobLine.append(contentsOf: EventTime.formatRFC3339(EventNormalizer.nowMillis()).utf8)
+        Self.appendTime(EventNormalizer.nowMillis(), to: &jobLine)
         jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
         JSONString.appendQuoted(event.messageId, to: &jobLine)
         jobLine.append(contentsOf: "}\n".utf8)
         try jobs.write(jobLine)
     }
 
+    /// The first `digits` hex digits (lowercase) of `value`, most significant first.
+    @inline(__always)
+    private static func appendHex(_ value: UInt64, digits: Int, to out: inout [UInt8]) {
+        for i in 0..<digits {
+            let nibble = UInt8((value >> UInt64(60 - 4 * i)) & 0xF)
+            out.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        }
+    }
+
+    /// `EventTime.formatRFC3339`, written straight into the line.
+    @inline(__always)
+    private static func appendTime(_ millis: Int64, to out: inout [UInt8]) {
+        let at = out.count
+        out.append(contentsOf: repeatElement(0, count: EventTime.canonicalLength))
+        out.withUnsafeMutableBytes { EventTime.formatRFC3339(millis, into: $0.baseAddress! + at) }
+    }
+
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.
     private func commit() throws {
-        // Sorted here, on the driver's core, for the writer's in-order inserts.
-        let windows = engine.takeFinalWindows().sorted(by: WindowCount.keyOrder)
+        // Emission order is user_windows' key order (window_start, user_id, event): appends.
+        let windows = engine.takeFinalWindows()
         let online = engine.takeChangedOnlineRows()
-        let dirtyUsers = engine.takeDirtyUserStates()
-        let dirtyWindows = engine.takeDirtyWindows()
+        let dirtyUsers = engine.takeDirtyUserCheckpoints()
         let global = engine.encodeGlobalState()
         stats.ignoredProperties = ignoredBefore + parser.ignoredProperties
         stats.historyRows += history.count
@@ -259,15 +287,15 @@ public final class Featurizer {
 
         let writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
-            online: online, windows: windows, userStates: dirtyUsers, windowStates: dirtyWindows,
+            online: online, windows: windows, userStates: dirtyUsers,
             global: global, position: Array(position.utf8))
         if writer == nil {
             // The read indexes go while featurize writes; they are built when its input ends.
             let store = self.store
-            defer { storedWindows = [] }
             writer = StoreWriter(store: store, maxQueuedLines: max(options.batchEvents, options.writerQueueLines),
-                                 storedWindows: storedWindows,
+                                 clearWindowRows: hadWindowRows,
                                  beforeFirst: { try store.dropReadIndexes() })
+            hadWindowRows = false
         }
         try writer!.submit(writes)
         if case .afterCommit(let n)? = options.killPoint, stats.microBatches == n {

@@ -12,8 +12,8 @@ struct BatchWrites {
     var history: [FeatureRow]
     var online: [FeatureRow]
     var windows: [WindowCount]
+    /// Changed user states, each with its open windows (`takeDirtyUserCheckpoints`).
     var userStates: [(userId: String, state: [UInt8]?)]
-    var windowStates: [(userId: String, event: String, windowStart: Int64, count: Int64?)]
     var global: [UInt8]
     var position: [UInt8]
 }
@@ -54,15 +54,13 @@ final class StoreWriter: @unchecked Sendable {
     /// Work the writer does once, in its first transaction's place.
     private var beforeFirst: (() throws -> Void)?
 
-    /// The open windows `state_windows` holds now (the writer's own view:
-    /// what the store had when the run began, plus its own writes), so a
-    /// window opened and finalised between two commits costs no SQL at all.
-    private var storedWindows: Set<WindowKey>
+    /// Delete the `state_windows` rows of an older checkpoint format in the first transaction.
+    private var clearWindowRows: Bool
 
-    init(store: FeatureStore, maxQueuedLines: Int, storedWindows: [(userId: String, event: String, windowStart: Int64)],
+    init(store: FeatureStore, maxQueuedLines: Int, clearWindowRows: Bool = false,
          beforeFirst: (() throws -> Void)? = nil) {
         self.store = store
-        self.storedWindows = Set(storedWindows.map { WindowKey(userId: $0.userId, event: $0.event, windowStart: $0.windowStart) })
+        self.clearWindowRows = clearWindowRows
         self.maxQueuedLines = max(1, maxQueuedLines)
         self.beforeFirst = beforeFirst
         let thread = Thread { [self] in self.main() }
@@ -158,35 +156,6 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    struct WindowKey: Hashable, Comparable {
-        var userId: String, event: String, windowStart: Int64
-
-        /// Hashes the start, the event's length and at most 16 bytes of the
-        /// user id (its first and last 8) instead of every byte: the writer
-        /// hashes millions of these keys and equality settles collisions.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(windowStart)
-            hasher.combine(event.utf8.count)
-            var user = userId
-            user.withUTF8 { bytes in
-                if bytes.count >= 8 {
-                    hasher.combine(UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt64.self))
-                    hasher.combine(UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
-                } else {
-                    hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-                }
-                hasher.combine(bytes.count)
-            }
-        }
-
-        static func == (a: WindowKey, b: WindowKey) -> Bool {
-            a.windowStart == b.windowStart && a.userId == b.userId && a.event == b.event
-        }
-        static func < (a: WindowKey, b: WindowKey) -> Bool {
-            (a.userId, a.event, a.windowStart) < (b.userId, b.event, b.windowStart)
-        }
-    }
-
     /// The batches in one transaction. History and events rows go in in
     /// processing order (their row_id is that order); rows of tables keyed
     /// by user go in sorted by key, so SQLite walks each B-tree once in
@@ -194,57 +163,43 @@ final class StoreWriter: @unchecked Sendable {
     /// state of the same key across batches collapse to the one the last
     /// write would leave (the online upsert rule keeps the newest event
     /// time, ties to the later write, so the fold gives the same row).
+    /// Finalised windows come in emission order, which is `user_windows`'
+    /// key order (window_start, user_id, event) across batches too: appends.
     private func write(_ batches: [BatchWrites]) throws {
         var online: [String: FeatureRow] = [:]
         var userStates: [String: [UInt8]?] = [:]
-        var windowStates: [WindowKey: Int64?] = [:]
-        var windows: [WindowCount] = []
         for b in batches {
             for row in b.online {
                 if let kept = online[row.userId], kept.eventTs > row.eventTs { continue }
                 online[row.userId] = row
             }
             for (user, state) in b.userStates { userStates[user] = .some(state) }
-            for w in b.windowStates {
-                windowStates[WindowKey(userId: w.userId, event: w.event, windowStart: w.windowStart)] = .some(w.count)
-            }
-            windows.append(contentsOf: b.windows)
         }
-        // Each batch's windows come sorted by key (the driver sorts them), so
-        // one batch needs nothing and several merge as sorted runs.
-        if batches.count > 1 { windows.sort(by: WindowCount.keyOrder) }
         let last = batches[batches.count - 1]
+        let clearWindowRows = self.clearWindowRows
+        self.clearWindowRows = false
 
         try store.transaction { batch in
+            // Index loops over the arrays' buffers: rows are read in place, not copied (retained) first.
+            // Ids are assigned in event order, then the rows go in in multi-row statements.
             for b in batches {
-                for event in b.events {
-                    _ = try batch.sequenceId(forUser: event.userId)
-                    if let content = event.contentId { _ = try batch.itemId(forContent: content) }
-                    try batch.insertEvent(event)
+                try b.events.withUnsafeBufferPointer { events in
+                    for i in events.indices {
+                        _ = try batch.sequenceId(forUser: events[i].userId)
+                        if let content = events[i].contentId { _ = try batch.itemId(forContent: content) }
+                    }
+                    try batch.insertEvents(events)
                 }
             }
             for b in batches {
-                for row in b.history { try batch.insertHistory(row) }
+                try b.history.withUnsafeBufferPointer { try batch.insertHistory($0) }
             }
             for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
-            for window in windows { try batch.insertWindow(window) }
+            for b in batches {
+                try b.windows.withUnsafeBufferPointer { try batch.insertWindows($0) }
+            }
+            if clearWindowRows { try batch.deleteAllWindowStates() }
             for user in userStates.keys.sorted() { try batch.putUserState(user, userStates[user]!) }
-            // Most windows were opened and finalised since the last commit and
-            // were never stored: drop those first, then sort what is left.
-            var writes: [(key: WindowKey, count: Int64?)] = []
-            writes.reserveCapacity(windowStates.count / 2)
-            for (key, count) in windowStates {
-                if count != nil {
-                    storedWindows.insert(key)
-                } else if storedWindows.remove(key) == nil {
-                    continue
-                }
-                writes.append((key, count))
-            }
-            writes.sort { $0.key < $1.key }
-            for (key, count) in writes {
-                try batch.putWindowState(userId: key.userId, event: key.event, windowStart: key.windowStart, count: count)
-            }
             try batch.setCheckpoint("engine", last.global)
             try batch.setCheckpoint("position", last.position)
         }
@@ -254,14 +209,5 @@ final class StoreWriter: @unchecked Sendable {
         var t = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
-}
-
-extension WindowCount {
-    /// `user_windows`' key order: user, event, window start.
-    static func keyOrder(_ a: WindowCount, _ b: WindowCount) -> Bool {
-        if a.userId != b.userId { return a.userId < b.userId }
-        if a.event != b.event { return a.event < b.event }
-        return a.windowStart < b.windowStart
     }
 }

@@ -18,6 +18,8 @@ final class WriteStatements {
     let insertSequenceId, insertItemId: RawStatement
     let upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState: RawStatement
     let upsertPrediction: RawStatement
+    /// The multi-row forms (`StoreSchema.rowsPerInsert` rows each).
+    let insertHistoryRows, insertWindowRows, insertEventRows: RawStatement
     let allHistoryPointers: RawStatement
     let vectorAtRow: [RawStatement]
 
@@ -38,6 +40,10 @@ final class WriteStatements {
         upsertWindowState = try make(StoreSchema.upsertWindowStateSQL, "state_windows")
         deleteWindowState = try make(StoreSchema.deleteWindowStateSQL, "state_windows")
         upsertPrediction = try make(StoreSchema.upsertPredictionSQL, "predictions")
+        let n = StoreSchema.rowsPerInsert
+        insertHistoryRows = try make(StoreSchema.insertSQL("feature_history", StoreSchema.historyInsertColumns, rows: n), "feature_history")
+        insertWindowRows = try make(StoreSchema.insertSQL("user_windows", StoreSchema.windowInsertColumns, rows: n), "user_windows")
+        insertEventRows = try make(StoreSchema.insertSQL("events", StoreSchema.eventInsertColumns, rows: n), "events")
         allHistoryPointers = try make(StoreSchema.allHistoryPointersSQL, "feature_history")
         vectorAtRow = try StoreSchema.vectorColumnIndices.map { try make(StoreSchema.vectorAtRowSQL($0), "feature_history") }
     }
@@ -45,7 +51,7 @@ final class WriteStatements {
     func finalizeAll() {
         for s in [upsertFeatures, insertHistory, insertWindow, insertEvent, insertSequenceId, insertItemId,
                   upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState,
-                  upsertPrediction, allHistoryPointers] + vectorAtRow {
+                  upsertPrediction, allHistoryPointers, insertHistoryRows, insertWindowRows, insertEventRows] + vectorAtRow {
             s.finalize()
         }
     }
@@ -191,15 +197,40 @@ extension FeatureStore {
         /// holds the value (NULL when the value is NULL).
         public func insertHistory(_ row: FeatureRow) throws {
             try check()
+            try bindHistory(row, to: s.insertHistory, at: 0)
+            try s.insertHistory.run()
+        }
+
+        /// Appends rows to `feature_history` as `insertHistory` does one by
+        /// one, `StoreSchema.rowsPerInsert` per statement.
+        public func insertHistory(_ rows: UnsafeBufferPointer<FeatureRow>) throws {
+            try check()
+            let n = StoreSchema.rowsPerInsert
+            let width = Int32(StoreSchema.historyInsertColumns.count)
+            var i = 0
+            while rows.count - i >= n {
+                for k in 0..<n { try bindHistory(rows[i + k], to: s.insertHistoryRows, at: Int32(k) * width) }
+                try s.insertHistoryRows.run()
+                i += n
+            }
+            while i < rows.count {
+                try bindHistory(rows[i], to: s.insertHistory, at: 0)
+                try s.insertHistory.run()
+                i += 1
+            }
+        }
+
+        /// Binds one history row at parameters `offset + 1...` and moves the
+        /// row id and the user's vector pointers on (as if it were inserted).
+        private func bindHistory(_ row: FeatureRow, to st: RawStatement, at offset: Int32) throws {
             try checkWidth(row)
-            let st = s.insertHistory
             let columns = StoreSchema.featureColumns
             let rowId = try nextRowId()
-            let previous = try vectorRefs(forUser: row.userId)
-            var current = previous
-            st.bind(1, rowId)
-            st.bind(2, row.userId)
-            var index: Int32 = 3
+            // The user's entry, changed in place below: one hash lookup per row.
+            let refsIndex = try vectorRefsIndex(forUser: row.userId)
+            st.bind(offset + 1, rowId)
+            st.bind(offset + 2, row.userId)
+            var index: Int32 = offset + 3
             var vectorSlot = 0
             for k in 0..<columns.count {
                 if columns[k].type == .vector {
@@ -207,16 +238,19 @@ extension FeatureStore {
                     case .null:
                         st.bindNull(index)
                         st.bindNull(index + 1)
-                        current[vectorSlot] = VectorRef(row: nil, hash: nil)
+                        if store.vectorRefs.values[refsIndex][vectorSlot].row != nil {
+                            store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: nil, hash: nil)
+                        }
                     case .vector(let v):
                         let hash = v.withUnsafeBytes { Hash128($0) }
-                        if let prior = previous[vectorSlot].row, previous[vectorSlot].hash == hash {
+                        let previous = store.vectorRefs.values[refsIndex][vectorSlot]
+                        if let prior = previous.row, previous.hash == hash {
                             st.bindNull(index)
                             st.bind(index + 1, prior)
                         } else {
                             v.withUnsafeBytes { st.bind(index, bytes: $0) }
                             st.bind(index + 1, rowId)
-                            current[vectorSlot] = VectorRef(row: rowId, hash: hash)
+                            store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: rowId, hash: hash)
                         }
                     default:
                         try bindValue(st, index, row.values[k], k, row)  // throws the type error
@@ -230,62 +264,101 @@ extension FeatureStore {
             }
             st.bind(index, row.eventTs)
             st.bind(index + 1, row.updatedAt)
-            try st.run()
             store.nextHistoryRowId = rowId + 1
-            store.vectorRefs[row.userId] = current
         }
 
         /// Appends a finalised window to `user_windows` (a window already there is an error).
         public func insertWindow(_ window: WindowCount) throws {
             try check()
-            let st = s.insertWindow
-            st.bind(1, window.userId)
-            st.bind(2, window.event)
-            st.bind(3, window.windowStart)
-            st.bind(4, window.windowEnd)
-            st.bind(5, window.count)
-            try st.run()
+            Self.bindWindow(window, to: s.insertWindow, at: 0)
+            try s.insertWindow.run()
+        }
+
+        /// Appends windows to `user_windows`, `StoreSchema.rowsPerInsert` per statement.
+        public func insertWindows(_ windows: UnsafeBufferPointer<WindowCount>) throws {
+            try check()
+            try insertRows(windows, many: s.insertWindowRows, one: s.insertWindow, width: 5, bind: Self.bindWindow)
+        }
+
+        private static func bindWindow(_ window: WindowCount, to st: RawStatement, at offset: Int32) {
+            st.bind(offset + 1, window.userId)
+            st.bind(offset + 2, window.event)
+            st.bind(offset + 3, window.windowStart)
+            st.bind(offset + 4, window.windowEnd)
+            st.bind(offset + 5, window.count)
         }
 
         /// Appends an accepted event to `events`.
         public func insertEvent(_ e: StoredEvent) throws {
             try check()
-            let st = s.insertEvent
-            st.bind(1, e.userId)
-            st.bind(2, e.event)
-            st.bind(3, e.eventTs)
-            st.bind(4, e.receivedAt)
-            st.bind(5, e.messageId)
-            st.bind(6, e.contentId)
-            st.bind(7, e.category)
-            st.bind(8, e.durationSec)
-            st.bind(9, e.positionSec)
-            st.bind(10, e.rating)
-            try st.run()
+            Self.bindEvent(e, to: s.insertEvent, at: 0)
+            try s.insertEvent.run()
+        }
+
+        /// Appends events to `events`, `StoreSchema.rowsPerInsert` per statement.
+        public func insertEvents(_ events: UnsafeBufferPointer<StoredEvent>) throws {
+            try check()
+            try insertRows(events, many: s.insertEventRows, one: s.insertEvent, width: 10, bind: Self.bindEvent)
+        }
+
+        private static func bindEvent(_ e: StoredEvent, to st: RawStatement, at offset: Int32) {
+            st.bind(offset + 1, e.userId)
+            st.bind(offset + 2, e.event)
+            st.bind(offset + 3, e.eventTs)
+            st.bind(offset + 4, e.receivedAt)
+            st.bind(offset + 5, e.messageId)
+            st.bind(offset + 6, e.contentId)
+            st.bind(offset + 7, e.category)
+            st.bind(offset + 8, e.durationSec)
+            st.bind(offset + 9, e.positionSec)
+            st.bind(offset + 10, e.rating)
+        }
+
+        /// Full multi-row statements, then the rest one row at a time.
+        @inline(__always)
+        private func insertRows<Row>(
+            _ rows: UnsafeBufferPointer<Row>, many: RawStatement, one: RawStatement, width: Int32,
+            bind: (Row, RawStatement, Int32) -> Void
+        ) throws {
+            let n = StoreSchema.rowsPerInsert
+            var i = 0
+            while rows.count - i >= n {
+                for k in 0..<n { bind(rows[i + k], many, Int32(k) * width) }
+                try many.run()
+                i += n
+            }
+            while i < rows.count {
+                bind(rows[i], one, 0)
+                try one.run()
+                i += 1
+            }
         }
 
         /// The user's dense sequence id, assigning the next one when the user is new.
         public func sequenceId(forUser userId: String) throws -> Int64 {
-            try denseId(userId, in: \.userIds, kind: .user, insert: s.insertSequenceId)
+            try check()
+            try store.loadIds(db)
+            if let id = store.userIds[userId] { return id }
+            return try assignId(userId, kind: .user)
         }
 
         /// The content's dense item id, assigning the next one when the content is new.
         public func itemId(forContent contentId: String) throws -> Int64 {
-            try denseId(contentId, in: \.itemIds, kind: .item, insert: s.insertItemId)
-        }
-
-        /// The id of `key` in one of the two maps, assigning (and recording,
-        /// and folding into the fingerprint) the next one when it is new.
-        private func denseId(_ key: String, in map: ReferenceWritableKeyPath<FeatureStore, DenseIdMap>,
-                             kind: SequenceMapFingerprint.Kind, insert st: RawStatement) throws -> Int64 {
             try check()
             try store.loadIds(db)
-            if let id = store[keyPath: map][key] { return id }
-            let id = store[keyPath: map].next
+            if let id = store.itemIds[contentId] { return id }
+            return try assignId(contentId, kind: .item)
+        }
+
+        /// Assigns the next id of one of the two maps to a new key: records
+        /// it and folds it into the fingerprint.
+        private func assignId(_ key: String, kind: SequenceMapFingerprint.Kind) throws -> Int64 {
+            let st = kind == .user ? s.insertSequenceId : s.insertItemId
+            let id = kind == .user ? store.userIds.next : store.itemIds.next
             st.bind(1, key)
             st.bind(2, id)
             try st.run()
-            _ = store[keyPath: map].assign(key)
+            if kind == .user { _ = store.userIds.assign(key) } else { _ = store.itemIds.assign(key) }
             store.fingerprint.add(kind: kind, key: key, seqId: id)
             store.fingerprintDirty = true
             return id
@@ -330,6 +403,17 @@ extension FeatureStore {
                 st.bind(2, event)
                 st.bind(3, windowStart)
                 try st.run()
+            }
+        }
+
+        /// Deletes every open window's row of `state_windows` (featurize now
+        /// keeps open windows inside the user states; older stores had rows).
+        public func deleteAllWindowStates() throws {
+            try check()
+            do {
+                try db.execute(sql: "DELETE FROM state_windows")
+            } catch {
+                throw StoreErrors.writing(store.path, error, table: "state_windows", busyTimeout: store.busyTimeout)
             }
         }
 
@@ -401,10 +485,16 @@ extension FeatureStore {
         /// user's by one scan of the table in row_id order: the table has no
         /// per-user index while featurize writes, and one scan costs less
         /// than an index maintained under inserts.
-        private func vectorRefs(forUser userId: String) throws -> [VectorRef] {
+        ///
+        /// Returns the position of the user's entry in `store.vectorRefs`
+        /// (added, all NULL, for a user without history), valid until the
+        /// dictionary gets another key.
+        private func vectorRefsIndex(forUser userId: String) throws -> Dictionary<String, [VectorRef]>.Index {
             if !store.vectorRefsLoaded { try loadAllVectorRefs() }
-            if let refs = store.vectorRefs[userId] { return refs }
-            return Array(repeating: VectorRef(row: nil, hash: nil), count: StoreSchema.vectorColumnIndices.count)
+            if let i = store.vectorRefs.index(forKey: userId) { return i }
+            store.vectorRefs[userId] = Array(
+                repeating: VectorRef(row: nil, hash: nil), count: StoreSchema.vectorColumnIndices.count)
+            return store.vectorRefs.index(forKey: userId)!
         }
 
         private func loadAllVectorRefs() throws {

@@ -32,6 +32,8 @@ public final class FeatureStore {
 
     /// The schema version this binary creates, and the newest it opens.
     public static let currentSchemaVersion = StoreSchema.version
+    /// The writer connection's page cache (`PRAGMA cache_size`: negative is KiB): 64 MiB.
+    static let writerCacheSize = -65536
     /// How long a connection waits for another one's lock before failing, by default.
     public static let defaultBusyTimeout: Double = 5
 
@@ -109,7 +111,7 @@ public final class FeatureStore {
             // larger cache keeps their pages in memory, and a larger WAL
             // between checkpoints copies each hot page to the file once per
             // checkpoint instead of once per commit.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = \(writerCacheSize)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }

@@ -21,6 +21,17 @@ final class RawStatement {
     /// "write" or "read", for error messages.
     let verb: String
 
+    /// Text and blob values of the row being bound are copied here and bound
+    /// SQLITE_STATIC: one memcpy instead of SQLite's malloc, copy and free
+    /// (each taking its allocator's mutex) per value. The buffer is never
+    /// moved while bound (a value that does not fit is bound
+    /// SQLITE_TRANSIENT instead) and is reused from the start after each
+    /// `run()` or `reset()`, when SQLite no longer reads the old values
+    /// (every user of a statement binds all its parameters before stepping).
+    private let scratch: UnsafeMutableRawPointer
+    private static let scratchBytes = 1 << 16
+    private var scratchUsed = 0
+
     init(connection: OpaquePointer, sql: String, path: String, table: String, verb: String = "write") throws {
         self.connection = connection
         self.path = path
@@ -32,9 +43,21 @@ final class RawStatement {
             throw RawStatement.error(path: path, table: table, connection: connection, code: code, verb: verb)
         }
         handle = statement
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: Self.scratchBytes, alignment: 16)
     }
 
-    deinit { finalize() }
+    deinit {
+        finalize()
+        scratch.deallocate()
+    }
+
+    /// Where `count` bytes can be copied for binding, or nil when they do not fit.
+    @inline(__always) private func scratchSpace(_ count: Int) -> UnsafeMutableRawPointer? {
+        guard Self.scratchBytes - scratchUsed >= count else { return nil }
+        let p = scratch + scratchUsed
+        scratchUsed += (count + 7) & ~7
+        return p
+    }
 
     func finalize() {
         if let handle { sqlite3_finalize(handle) }
@@ -61,7 +84,12 @@ final class RawStatement {
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 // An empty string must stay '' (not NULL): SQLite needs a non-null pointer for that.
                 if let base = chars.baseAddress {
-                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), RawStatement.transient)
+                    if let copy = scratchSpace(chars.count) {
+                        copy.copyMemory(from: base, byteCount: chars.count)
+                        _ = sqlite3_bind_text(handle, index, copy.assumingMemoryBound(to: CChar.self), Int32(chars.count), RawStatement.static)
+                    } else {
+                        _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), RawStatement.transient)
+                    }
                 } else {
                     _ = sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
                 }
@@ -80,7 +108,12 @@ final class RawStatement {
     /// A BLOB, never NULL: an empty buffer is stored as a zero-length blob.
     @inline(__always) func bind(_ index: Int32, bytes: UnsafeRawBufferPointer) {
         if let base = bytes.baseAddress, bytes.count > 0 {
-            sqlite3_bind_blob(handle, index, base, Int32(bytes.count), RawStatement.transient)
+            if let copy = scratchSpace(bytes.count) {
+                copy.copyMemory(from: base, byteCount: bytes.count)
+                sqlite3_bind_blob(handle, index, copy, Int32(bytes.count), RawStatement.static)
+            } else {
+                sqlite3_bind_blob(handle, index, base, Int32(bytes.count), RawStatement.transient)
+            }
         } else {
             sqlite3_bind_zeroblob(handle, index, 0)
         }
@@ -93,9 +126,11 @@ final class RawStatement {
             let error = RawStatement.error(path: path, table: table, connection: connection, code: code)
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
+            scratchUsed = 0
             throw error
         }
         sqlite3_reset(handle)
+        scratchUsed = 0
     }
 
     /// Steps a query once: true when it produced a row (read it with the
@@ -109,7 +144,10 @@ final class RawStatement {
         throw error
     }
 
-    func reset() { sqlite3_reset(handle) }
+    func reset() {
+        sqlite3_reset(handle)
+        scratchUsed = 0
+    }
 
     func columnIsNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
@@ -155,6 +193,7 @@ final class RawStatement {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private static let `static` = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
     static func error(path: String, table: String, connection: OpaquePointer, code: Int32, verb: String = "write") -> RTMLError {
         let message = String(cString: sqlite3_errmsg(connection))

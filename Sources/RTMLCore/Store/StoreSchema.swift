@@ -81,6 +81,10 @@ enum StoreSchema {
             \(joins.joined(separator: "\n"))
             """)
 
+        // Keyed by window start first: featurize finalises windows in
+        // (window_start, user_id, event) order, so its inserts append to the
+        // B-tree instead of landing on random leaves. The key is the same set
+        // of columns, so a window written twice is still refused.
         sql.append("""
             CREATE TABLE user_windows (
               user_id TEXT NOT NULL,
@@ -88,7 +92,7 @@ enum StoreSchema {
               window_start INTEGER NOT NULL,
               window_end INTEGER NOT NULL,
               n INTEGER NOT NULL,
-              PRIMARY KEY (user_id, event, window_start)
+              PRIMARY KEY (window_start, user_id, event)
             ) WITHOUT ROWID
             """)
 
@@ -175,19 +179,30 @@ enum StoreSchema {
             """
     }
 
-    static var insertHistorySQL: String {
-        let names = ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"]
-        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-        return "INSERT INTO feature_history (\(names.joined(separator: ", "))) VALUES (\(placeholders))"
+    /// Rows per multi-row INSERT of the append-only tables: one statement
+    /// execution (and its fixed cost in SQLite, about as much as a row's
+    /// own work) per this many rows.
+    static let rowsPerInsert = 64
+
+    /// `INSERT INTO table (columns) VALUES (?, ...), ...` with `rows` rows.
+    static func insertSQL(_ table: String, _ columns: [String], rows: Int = 1) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    static let insertWindowSQL =
-        "INSERT INTO user_windows (user_id, event, window_start, window_end, n) VALUES (?, ?, ?, ?, ?)"
+    static var historyInsertColumns: [String] {
+        ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"]
+    }
+    static let windowInsertColumns = ["user_id", "event", "window_start", "window_end", "n"]
+    static let eventInsertColumns = [
+        "user_id", "event", "event_ts", "received_at", "message_id", "content_id", "category",
+        "duration_sec", "position_sec", "rating",
+    ]
 
-    static let insertEventSQL = """
-        INSERT INTO events (user_id, event, event_ts, received_at, message_id, content_id, category, \
-        duration_sec, position_sec, rating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    static var insertHistorySQL: String { insertSQL("feature_history", historyInsertColumns) }
+    static var insertWindowSQL: String { insertSQL("user_windows", windowInsertColumns) }
+    static var insertEventSQL: String { insertSQL("events", eventInsertColumns) }
 
     static let insertSequenceIdSQL = "INSERT INTO sequence_ids (user_id, seq_id) VALUES (?, ?)"
     static let insertItemIdSQL = "INSERT INTO item_ids (content_id, seq_id) VALUES (?, ?)"

@@ -27,8 +27,10 @@ struct FeatureCheckpointTests {
         #expect(out.windows.count > 1000)
     }
 
-    @Test func restoringAtEveryEventBoundaryChangesNothing() throws {
+    @Test(arguments: [false, true])
+    func restoringAtEveryEventBoundaryChangesNothing(windowsInStates: Bool) throws {
         var store = CheckpointStore()
+        store.windowsInStates = windowsInStates
         var engine = FT.engine()
         var out = FT.Outputs()
         var maxUsers = 0
@@ -49,12 +51,14 @@ struct FeatureCheckpointTests {
         #expect(maxUsers < 30, "idle users were dropped along the way")
     }
 
-    @Test func outputsDoNotDependOnWhenTheCallerTakesThem() throws {
+    @Test(arguments: [false, true])
+    func outputsDoNotDependOnWhenTheCallerTakesThem(windowsInStates: Bool) throws {
         var rng = SplitMix64(state: 42)
         for _ in 0..<4 {
             let engine = FT.engine()
             var out = FT.Outputs()
             var store = CheckpointStore()
+            store.windowsInStates = windowsInStates
             let takeEvery = Int(rng.next() % 200) + 1
             for (i, e) in Self.stream.enumerated() {
                 out.record(engine.process(e))
@@ -106,6 +110,27 @@ struct FeatureCheckpointTests {
         var orphan = store
         orphan.users = [:]
         #expect(throws: RTMLError.self) { try orphan.restore() }
+    }
+
+    @Test func windowsInsideUserStatesRestoreAndFinalLaterOnesAreSkipped() throws {
+        let engine = FT.engine()
+        engine.tracksDirtyWindows = false
+        _ = engine.process(FT.event("u1", "search", at: FT.noon, query: "sleep"))
+        _ = engine.process(FT.event("u2", "app.open", at: FT.noon + 7 * FT.minute))
+        var store = CheckpointStore()
+        store.windowsInStates = true
+        store.commit(engine)
+        #expect(try store.restore().openWindowCount == engine.openWindowCount)
+        // u2 alone moves the watermark past u1's windows: u1's state is not rewritten.
+        _ = engine.process(FT.event("u2", "app.open", at: FT.noon + 40 * FT.minute))
+        store.commit(engine)
+        #expect(store.users["u1"] != nil)
+        let restored = try store.restore()
+        #expect(restored.openWindowCount == engine.openWindowCount)
+        #expect(engine.takeDirtyWindows().isEmpty, "not tracked when turned off")
+        var truncated = store
+        truncated.users["u1"]!.removeLast()
+        #expect(throws: RTMLError.self) { try truncated.restore() }
     }
 }
 

@@ -142,8 +142,16 @@ struct CheckpointStore {
     var users: [String: [UInt8]] = [:]
     var windows: [String: (userId: String, event: String, windowStart: Int64, count: Int64)] = [:]
 
+    /// featurize's way: open windows inside the user states (`takeDirtyUserCheckpoints`).
+    var windowsInStates = false
+
     mutating func commit(_ engine: FeatureEngine) {
         global = engine.encodeGlobalState()
+        if windowsInStates {
+            engine.tracksDirtyWindows = false
+            for (id, state) in engine.takeDirtyUserCheckpoints() { users[id] = state }
+            return
+        }
         for (id, state) in engine.takeDirtyUserStates() { users[id] = state }
         for w in engine.takeDirtyWindows() {
             let key = "\(w.userId)\u{0}\(w.event)\u{0}\(w.windowStart)"
@@ -152,8 +160,10 @@ struct CheckpointStore {
     }
 
     func restore(config: FeatureConfig = FeatureConfig(), embeddings: TermEmbeddings? = nil) throws -> FeatureEngine {
-        try FeatureEngine.restore(
+        let engine = try FeatureEngine.restore(
             config: config, embeddings: embeddings ?? .hashing(dimensions: config.embeddingDimensions),
             global: global, users: users.map { ($0.key, $0.value) }, windows: Array(windows.values))
+        if windowsInStates { engine.tracksDirtyWindows = false }
+        return engine
     }
 }
