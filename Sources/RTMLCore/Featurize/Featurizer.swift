@@ -197,7 +197,7 @@ public final class Featurizer {
             events.append(StoredEvent(event))
             if users.insert(event.userId).inserted { stats.usersTouched += 1 }
             if let trigger, options.triggers.contains(trigger) {
-                try writeJob(event, trigger: trigger)
+                try writeJob(event, trigger: trigger, line: line.bytes)
             }
         }
     }
@@ -209,8 +209,9 @@ public final class Featurizer {
         onReject?(source.displayName, line, rejection)
     }
 
-    /// `{"jobId":...,"userId":...,"trigger":...,"eventTime":...,"emittedAt":...,"attempt":1,"messageId":...}`
-    private func writeJob(_ event: FeatureEvent, trigger: String) throws {
+    /// `{"jobId":...,"userId":...,"trigger":...,"eventTime":...,"emittedAt":...,"attempt":1,"messageId":...}`,
+    /// plus the event's replay stamp when it has one (`ReplayStamp`, docs/replay.md).
+    private func writeJob(_ event: FeatureEvent, trigger: String, line: UnsafeRawBufferPointer) throws {
         stats.jobs += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
         let id = Hash128(event.messageId + "\u{1F}" + trigger)
@@ -227,6 +228,7 @@ public final class Featurizer {
         jobLine.append(contentsOf: EventTime.formatRFC3339(EventNormalizer.nowMillis()).utf8)
         jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
         JSONString.appendQuoted(event.messageId, to: &jobLine)
+        ReplayStamp.carry(from: line, to: &jobLine)
         jobLine.append(contentsOf: "}\n".utf8)
         try jobs.write(jobLine)
     }

@@ -16,6 +16,8 @@ public struct Prediction: Sendable, Equatable {
     public var predictedAt: Int64
     /// The rerank model's category probabilities, when one was used.
     public var context: [(String, Double)]?
+    /// The job's replay stamp members, copied onto the push line (docs/replay.md).
+    public var replayStamp: [UInt8]? = nil
 
     public static func == (a: Prediction, b: Prediction) -> Bool {
         a.jobId == b.jobId && a.userId == b.userId && a.items == b.items && a.coldStart == b.coldStart
@@ -63,7 +65,9 @@ public struct Prediction: Sendable, Equatable {
         JSONString.appendQuoted(eventTimeText, to: &out)
         out.append(contentsOf: #","predictedAt":""#.utf8)
         out.append(contentsOf: EventTime.formatRFC3339(predictedAt).utf8)
-        out.append(contentsOf: "\"}\n".utf8)
+        out.append(UInt8(ascii: "\""))
+        if let replayStamp { out.append(contentsOf: replayStamp) }
+        out.append(contentsOf: "}\n".utf8)
     }
 
     /// Scores with 4 decimals: enough to rank by, short to read.

@@ -14,6 +14,8 @@ public final class PredictionServer {
         public var k = 10
         public var excludeRecentMillis: Int64 = 24 * 3_600_000
         public var allowStaleIds = false
+        /// Serve every user the popularity ranking (replay's baseline).
+        public var popularityOnly = false
         public init() {}
     }
 
@@ -122,7 +124,7 @@ public final class PredictionServer {
 
     private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
         let seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?"), arguments: [job.userId])
-        let cold = !(seq.map { scorer.knows(user: $0) } ?? false)
+        let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
         if cold {
             scorer.popularityScores(into: &scores)
         } else {
@@ -146,6 +148,6 @@ public final class PredictionServer {
             jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
             items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
             coldStart: cold, eventTime: job.eventTime, eventTimeText: job.eventTimeText, predictedAt: now(),
-            context: context))
+            context: context, replayStamp: job.replayStamp))
     }
 }
