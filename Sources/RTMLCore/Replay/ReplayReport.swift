@@ -235,7 +235,7 @@ public struct ReplayReport {
             counts[min(n - 1, max(0, Int(x * Double(n))))] += 1
         }
         return counts.enumerated().map { i, c in
-            (String(format: "%.3g", exp(a + (b - a) * Double(i) / Double(n)) / 1000), c)
+            (SVGChart.label(exp(a + (b - a) * Double(i) / Double(n)) / 1000), c)
         }
     }
 }
