@@ -94,6 +94,7 @@ public final class Pacer {
     /// Where the paced events go.
     public var outputWriter: OutputWriter { output }
     private var line: [UInt8] = []
+    private var clock = ReplayStamp.Clock()
     private struct Stop: Error {}
 
     public init(options: PaceOptions, output: OutputWriter) {
@@ -160,7 +161,7 @@ public final class Pacer {
                     stats.emitted += 1
                     line.removeAll(keepingCapacity: true)
                     if options.stamp {
-                        ReplayStamp.stamp(input.bytes, seq: stats.emitted, micros: ReplayStamp.nowMicros(), into: &line)
+                        ReplayStamp.stamp(input.bytes, seq: stats.emitted, micros: ReplayStamp.nowMicros(), into: &line, clock: &clock)
                     } else {
                         line.append(contentsOf: input.bytes)
                     }

@@ -48,6 +48,21 @@ public enum ReplayStamp {
     /// that is not a JSON object (ends otherwise than in `}`) goes as it is, so
     /// ingest refuses it exactly as it would have without replay.
     public static func stamp(_ line: UnsafeRawBufferPointer, seq: Int, micros: Int64, into out: inout [UInt8]) {
+        var clock = Clock()
+        stamp(line, seq: seq, micros: micros, into: &out, clock: &clock)
+    }
+
+    /// The last millisecond formatted: events replayed as fast as possible
+    /// share their millisecond by the hundred, so the date part is formatted
+    /// once per millisecond, not per event.
+    public struct Clock {
+        var millis: Int64 = .min
+        var prefix: [UInt8] = []
+        public init() {}
+    }
+
+    /// `stamp`, reusing `clock`'s formatting.
+    public static func stamp(_ line: UnsafeRawBufferPointer, seq: Int, micros: Int64, into out: inout [UInt8], clock: inout Clock) {
         var end = line.count
         while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D { end -= 1 }
         guard end >= 2, line[end - 1] == UInt8(ascii: "}") else {
@@ -59,10 +74,38 @@ public enum ReplayStamp {
         while inner > 0, line[inner] == 0x20 || line[inner] == 0x09 { inner -= 1 }
         if line[inner] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
         out.append(contentsOf: #""replaySeq":"#.utf8)
-        out.append(contentsOf: String(seq).utf8)
+        appendDecimal(seq, to: &out)
         out.append(contentsOf: #","replayedAt":""#.utf8)
-        out.append(contentsOf: formatMicros(micros).utf8)
+        appendMicros(micros, to: &out, clock: &clock)
         out.append(contentsOf: "\"}".utf8)
+    }
+
+    private static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var v = UInt64(max(0, n)), count = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            repeat {
+                buf[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0 && count < 24
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[(24 - count)...]))
+        }
+    }
+
+    /// `formatMicros` into bytes.
+    private static func appendMicros(_ micros: Int64, to out: inout [UInt8], clock: inout Clock) {
+        let millis = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+        if clock.millis != millis {
+            clock.millis = millis
+            clock.prefix = Array(EventTime.formatRFC3339(millis).utf8.dropLast())
+        }
+        out.append(contentsOf: clock.prefix)
+        let rest = Int(micros - millis * 1000)
+        out.append(UInt8(ascii: "0") + UInt8(rest / 100))
+        out.append(UInt8(ascii: "0") + UInt8(rest / 10 % 10))
+        out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Copies the stamp's members found in `line` (a JSON object) onto `out`,
