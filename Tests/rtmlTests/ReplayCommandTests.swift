@@ -230,12 +230,14 @@ enum ReplayFixture {
         // Quality: the rerank must lift the model, and the model must beat popularity.
         let quality = try #require(report["quality"] as? [String: Any])
         let table = try #require(quality["rows"] as? [[String: Any]])
-        #expect(table.map { $0["name"] as? String } == ["model + rerank", "model alone", "popularity"])
+        #expect(table.map { $0["name"] as? String } == ["model + rerank", "model + rerank (live)", "model alone", "popularity"])
         let recall = table.map { $0["recall_at_k"] as? Double ?? 0 }
         let ndcg = table.map { $0["ndcg_at_k"] as? Double ?? 0 }
-        #expect(recall[0] > recall[1] * 1.05, "rerank \(recall[0]) vs model \(recall[1])")
-        #expect(ndcg[0] > ndcg[1], "rerank \(ndcg[0]) vs model \(ndcg[1])")
-        #expect(recall[1] > recall[2])
+        // Point in time, so the same on every run: measured +9.0 % recall, +9.1 % NDCG.
+        #expect(recall[0] > recall[2] * 1.05, "rerank \(recall[0]) vs model \(recall[2])")
+        #expect(ndcg[0] > ndcg[2] * 1.05, "rerank \(ndcg[0]) vs model \(ndcg[2])")
+        #expect(recall[2] > recall[3])
+        #expect(table.map { $0["predictions"] as? Int } == Array(repeating: table[0]["predictions"] as? Int, count: 4))
         #expect(((quality["rerank_lift_pct"] as? [String: Any])?["recall"] as? Double ?? 0) > 5)
         #expect(r.stderr.contains("real-time rerank lift over the model alone"))
 

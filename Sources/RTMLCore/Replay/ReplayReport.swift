@@ -107,6 +107,7 @@ public struct ReplayReport {
                 ("served", .int(r0.serve.served)), ("cold_start", .int(r0.serve.coldStart)),
                 ("dead_lettered", .int(r0.serve.deadLettered)), ("failed", .int(r0.serve.failed)),
                 ("measured", .int(Int(latency.count))), ("unstamped", .int(r0.measure.unstamped)),
+                ("waited_for_commit", .int(r0.jobsWaitedForCommit)), ("passed_uncommitted", .int(r0.jobsPassedUncommitted)),
             ])),
             ("latency", latency.json),
             ("slo", sloMicros.map { slo in .object([("p99_target_us", .uint(slo)), ("met", .bool(sloMet))]) } ?? .null),
@@ -140,6 +141,9 @@ public struct ReplayReport {
         let speed = r0.pace.speed.map { String(format: "speed %g", $0) } ?? "as fast as possible"
         lines.append("replay: \(r0.input), \(speed): \(Format.count(r0.pace.emitted)) events → \(Format.count(r0.featurize.jobs)) jobs → \(Format.count(r0.serve.served)) predictions in \(String(format: "%.3f", r0.elapsedSeconds)) s")
         lines.append("  throughput: \(Format.count(Int(Double(r0.pace.emitted) / elapsed))) events/s, \(Format.count(Int(Double(r0.featurize.jobs) / elapsed))) jobs/s; rejected \(Format.count(r0.ingest.rejected + r0.featurize.rejected)) (late \(Format.count(r0.featurize.late))), duplicates \(Format.count(r0.ingest.duplicates))")
+        if r0.mode == "in-process" {
+            lines.append("  jobs held until their event's features were committed: \(Format.count(r0.jobsWaitedForCommit))\(r0.jobsPassedUncommitted > 0 ? ", passed uncommitted after 5 s: \(Format.count(r0.jobsPassedUncommitted))" : "")")
+        }
         lines.append("  latency, event emitted → prediction available: p50 \(Self.ms(latency.percentile(50))), p90 \(Self.ms(latency.percentile(90))), p99 \(Self.ms(latency.percentile(99))), p99.9 \(Self.ms(latency.percentile(99.9))), max \(Self.ms(latency.max))")
         if r0.pace.speed != nil {
             lines.append("  pacing: scheduled \(String(format: "%.3f", r0.pace.scheduledSeconds)) s; lag p99 \(Self.ms(r0.pace.lag.percentile(99))), max \(Self.ms(r0.pace.lag.max)); \(Format.count(r0.pace.behind)) events more than 10 ms behind; max backlog \(Format.count(buckets.map(\.backlog).max() ?? 0)) events")
@@ -150,7 +154,7 @@ public struct ReplayReport {
         if !r0.quality.isEmpty {
             lines.append("  quality (next content started, k=\(r0.k), \(Format.count(r0.quality.first?.metrics.users ?? 0)) predictions judged):")
             for row in r0.quality {
-                let name = row.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                let name = row.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 lines.append(String(format: "    %@ recall@%d %.4f  NDCG@%d %.4f", name as NSString, r0.k, row.metrics.recall, r0.k, row.metrics.ndcg))
             }
             if let lift = rerankLift {

@@ -35,6 +35,9 @@ public struct ReplayResult {
     public var workStore = ""
     public var model = ""
     public var rerank: String?
+    /// Jobs the commit gate held until their event's features were committed, and jobs it let go after 5 s without.
+    public var jobsWaitedForCommit = 0
+    public var jobsPassedUncommitted = 0
 
     public init(mode: String = "in-process", input: String, pace: PaceStats, ingest: IngestStats, featurize: FeaturizeStats,
                 serve: ServeLoop.Stats, measure: ReplayMeasure, k: Int = 10, workStore: String = "", model: String = "", rerank: String? = nil) {
@@ -80,6 +83,7 @@ public final class ReplayRun {
         let paced = options.pace.speed != nil
 
         let p1 = try Self.makePipe(), p2 = try Self.makePipe(), p3 = try Self.makePipe(), p4 = try Self.makePipe()
+        let p3b = try Self.makePipe()
         let name = sources.map(\.displayName).joined(separator: ",")
 
         // Stage objects are made here so that setup errors surface before any thread starts.
@@ -111,6 +115,8 @@ public final class ReplayRun {
         loopOptions.idleFlushSeconds = 0.001
         let pushOut = OutputWriter(descriptor: p4.write, name: "<replay predictions>")
         let loop = ServeLoop(server: server, push: pushOut, pull: nil, deadLetter: nil, options: loopOptions)
+        let gateOut = OutputWriter(descriptor: p3b.write, name: "<replay committed jobs>")
+        let gate = CommitGate(storePath: options.workStore, output: gateOut)
 
         let errors = ErrorBox()
         var serveStats = ServeLoop.Stats()
@@ -131,10 +137,14 @@ public final class ReplayRun {
             try ingestor.ingest(InputSource(descriptor: p1.read, name: name))
         }
         stage("featurize", input: p2.read, output: jobsOut) {
+            defer { gate.upstreamFinished() }
             try featurizer.run([InputSource(descriptor: p2.read, name: name)])
         }
-        stage("serve", input: p3.read, output: pushOut) {
-            serveStats = try loop.run([InputSource(descriptor: p3.read, name: "<replay jobs>")])
+        stage("commit gate", input: p3.read, output: gateOut) {
+            try gate.run(InputSource(descriptor: p3.read, name: "<replay jobs>"))
+        }
+        stage("serve", input: p3b.read, output: pushOut) {
+            serveStats = try loop.run([InputSource(descriptor: p3b.read, name: "<replay jobs>")])
         }
 
         let measure = ReplayMeasure(collectServed: options.quality)
@@ -158,6 +168,8 @@ public final class ReplayRun {
             model: scorer.name + (scorer.version.map { "/\($0)" } ?? ""),
             rerank: reranker.map { $0.name + ($0.version.map { "/\($0)" } ?? "") })
         result.elapsedSeconds = Double(endMicros - paceStats.startedMicros) / 1e6
+        result.jobsWaitedForCommit = gate.waited
+        result.jobsPassedUncommitted = gate.timedOut
         if options.quality {
             let started = Monotonic.now()
             result.quality = try judge(measure.served)
@@ -166,8 +178,17 @@ public final class ReplayRun {
         return result
     }
 
-    /// The live lists, then the same jobs served again without the rerank and by popularity.
+    /// The same jobs served again after the replay, each with the user's
+    /// features as of the job's event time: with the rerank, without it, and
+    /// by popularity; and the lists served live. The live lists' rerank read
+    /// the online row when the job was served, which (when the end of the
+    /// pipeline trails the pace) can hold the user's later events: a look-ahead
+    /// the point-in-time rows cannot have.
     private func judge(_ served: [ReplayMeasure.Served]) throws -> [ReplayQuality.Row] {
+        // The point-in-time reads need the read indexes featurize builds only for a finished store.
+        let writable = try FeatureStore.open(path: options.workStore, mode: .mustExist)
+        try writable.buildReadIndexes()
+        try writable.close()
         let store = try FeatureStore.openReadOnly(path: options.workStore)
         defer { try? store.close() }
         let truth = try ReplayQuality(store: store)
@@ -175,13 +196,14 @@ public final class ReplayRun {
         let live = served.map { (userId: $0.userId, eventTime: $0.eventTime, items: $0.items) }
         var rows: [ReplayQuality.Row] = []
         let jobs = served.map { PredictionJob(jobId: $0.jobId, userId: $0.userId, eventTime: $0.eventTime) }
-        func again(popularity: Bool) throws -> [(userId: String, eventTime: Int64, items: [String])] {
+        func again(popularity: Bool, rerank: CategoryReranker? = nil) throws -> [(userId: String, eventTime: Int64, items: [String])] {
             var serveOptions = options.serve
             serveOptions.popularityOnly = popularity
+            serveOptions.featuresAsOfJob = true
             // The replay checked the ids at its start; since then featurize has only
             // added new users and items, which moves the fingerprint but no existing id.
             serveOptions.allowStaleIds = true
-            let server = try PredictionServer(location: .file(options.workStore), scorer: scorer, reranker: nil, options: serveOptions)
+            let server = try PredictionServer(location: .file(options.workStore), scorer: scorer, reranker: rerank, options: serveOptions)
             var out: [(userId: String, eventTime: Int64, items: [String])] = []
             out.reserveCapacity(jobs.count)
             var start = 0
@@ -194,8 +216,9 @@ public final class ReplayRun {
             }
             return out
         }
-        if reranker != nil {
-            rows.append(truth.evaluate(name: "model + rerank", k: k, live))
+        if let reranker {
+            rows.append(truth.evaluate(name: "model + rerank", k: k, try again(popularity: false, rerank: reranker)))
+            rows.append(truth.evaluate(name: "model + rerank (live)", k: k, live))
             rows.append(truth.evaluate(name: "model alone", k: k, try again(popularity: false)))
         } else {
             rows.append(truth.evaluate(name: "model alone", k: k, live))
@@ -278,5 +301,76 @@ private final class ErrorBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return errors.first
+    }
+}
+
+/// Between featurize and serve-once in the in-process replay: passes each job
+/// on only once the store shows its triggering event committed (the user's
+/// online row has `event_ts` ≥ the job's event time).
+///
+/// featurize writes a batch's jobs before committing the batch (so a crash
+/// repeats jobs rather than losing them); served straight away, a job could
+/// read the features and recent completes from before its own event. The
+/// replay measures the prediction that reflects the event, so it waits, and the
+/// wait is part of the latency. (An event older than the user's newest passes
+/// at once; a job still uncommitted after 5 s, or after featurize has ended,
+/// passes too and is counted.)
+final class CommitGate: @unchecked Sendable {
+    private let storePath: String
+    private let output: OutputWriter
+    private let lock = NSLock()
+    private var finished = false
+    private(set) var waited = 0
+    private(set) var timedOut = 0
+    private var scanner = JSONScanner()
+
+    init(storePath: String, output: OutputWriter) {
+        self.storePath = storePath
+        self.output = output
+    }
+
+    func upstreamFinished() {
+        lock.lock()
+        finished = true
+        lock.unlock()
+    }
+
+    private var upstreamDone: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
+
+    func run(_ source: InputSource) throws {
+        let store = try FeatureStore.openReadOnly(path: storePath)
+        defer { try? store.close() }
+        let reader = LineReader(source: source)
+        let output = self.output
+        try reader.forEachLine(idleTimeout: 0.0005, onIdle: { try output.flush() }) { line in
+            if case .success(let job) = PredictionJob.parse(line.bytes, scanner: &scanner) {
+                var first = true
+                let deadline = Monotonic.now() + 5
+                while try !committed(job, store) {
+                    if first {
+                        waited += 1
+                        first = false
+                        try output.flush()
+                    }
+                    if upstreamDone { break }  // featurize has committed all it ever will
+                    if Monotonic.now() > deadline { timedOut += 1; break }
+                    usleep(200)
+                }
+            }
+            try output.write(line.bytes)
+            try output.writeByte(0x0A)
+        }
+        try output.flush()
+    }
+
+    private func committed(_ job: PredictionJob, _ store: FeatureStore) throws -> Bool {
+        let ts = try store.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT event_ts FROM features WHERE user_id = ?"), arguments: [job.userId])
+        }
+        return (ts ?? .min) >= job.eventTime
     }
 }

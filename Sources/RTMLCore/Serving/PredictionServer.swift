@@ -16,6 +16,9 @@ public final class PredictionServer {
         public var allowStaleIds = false
         /// Serve every user the popularity ranking (replay's baseline).
         public var popularityOnly = false
+        /// Read the rerank's features as of the job's event time (`feature_history`,
+        /// point in time) instead of the online row: replay's look-ahead-free judgement.
+        public var featuresAsOfJob = false
         public init() {}
     }
 
@@ -122,6 +125,10 @@ public final class PredictionServer {
         + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
         + ", event_ts, updated_at FROM features WHERE user_id = ?"
 
+    private static let historySQL = "SELECT user_id, "
+        + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
+        + ", event_ts, updated_at FROM feature_history_full WHERE user_id = ? AND event_ts <= ? ORDER BY event_ts DESC, row_id DESC LIMIT 1"
+
     private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
         let seq = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq_id FROM sequence_ids WHERE user_id = ?"), arguments: [job.userId])
         let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
@@ -132,7 +139,9 @@ public final class PredictionServer {
         }
         var context: [(String, Double)]?
         if let reranker {
-            let row = try Row.fetchOne(db.cachedStatement(sql: Self.featureSQL), arguments: [job.userId])
+            let row = try (options.featuresAsOfJob
+                ? Row.fetchOne(db.cachedStatement(sql: Self.historySQL), arguments: [job.userId, job.eventTime])
+                : Row.fetchOne(db.cachedStatement(sql: Self.featureSQL), arguments: [job.userId]))
                 .map(FeatureStore.decodeFeatureRow)
             let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
             let k = Float(p.count)
