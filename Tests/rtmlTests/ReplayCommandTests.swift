@@ -301,6 +301,12 @@ enum ReplayFixture {
         #expect((latency["count"] as? Int ?? 0) > 10)
         #expect((latency["p99_us"] as? Int ?? .max) < 1_000_000)
         #expect(r.stderr.contains("pacing: scheduled"))
+
+        // Three stages each wait 1 ms for quiet before passing work on: 1 ms end to end cannot be met.
+        let missed = try RTML.run(["replay", FixtureStore.fixtureDay, "--from", "2026-11-26T20:00:00Z", "--for", "5m", "--speed", "600",
+                                   "--store", f.blue, "--model", f.recs, "--no-quality", "--slo", "1ms"])
+        #expect(missed.status == 1, "\(missed.stderr)")
+        #expect(missed.stderr.contains("MISSED"))
     }
 
     @Test func usageAndStoreErrors() throws {
