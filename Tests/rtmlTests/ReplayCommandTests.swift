@@ -219,6 +219,8 @@ enum ReplayFixture {
         #expect(predictions["served"] as? Int == jobs)
         let latency = try #require(report["latency"] as? [String: Any])
         #expect(latency["count"] as? Int == jobs)
+        #expect(predictions["passed_uncommitted"] as? Int == 0)
+        #expect(predictions["waited_for_commit"] is Int)
         #expect((latency["p99_us"] as? Int ?? 0) >= (latency["p50_us"] as? Int ?? 0))
         #expect((report["slo"] as? [String: Any])?["met"] as? Bool == true)
         let throughput = try #require(report["throughput"] as? [String: Any])
@@ -254,12 +256,18 @@ enum ReplayFixture {
 
         // Repeatable: a second run starts from the same place and sees the same day.
         let again = try RTML.run(["replay", FixtureStore.fixtureDay, "--from", ReplayFixture.split, "--stores", f.storesDir,
-                                  "--model", f.recs, "--as-fast-as-possible", "--no-quality", "--work-store", dir.path("work.db"),
+                                  "--model", f.recs, "--rerank", f.nextcat, "--as-fast-as-possible", "--work-store", dir.path("work.db"),
                                   "--stats", dir.path("again.json"), "-q"])
         #expect(again.status == 0, "\(again.stderr)")
         let second = parseJSON(dir.read("again.json"))
         #expect(second["jobs"] as? Int == jobs)
         #expect((second["events"] as? [String: Any])?["accepted"] as? Int == accepted)
+        // The point-in-time rows do not depend on timing: the same figures again.
+        let rows2 = try #require((second["quality"] as? [String: Any])?["rows"] as? [[String: Any]])
+        for i in [0, 2, 3] {
+            #expect(rows2[i]["recall_at_k"] as? Double == recall[i], "\(rows2[i]["name"] ?? "")")
+            #expect(rows2[i]["ndcg_at_k"] as? Double == ndcg[i], "\(rows2[i]["name"] ?? "")")
+        }
     }
 
     /// Opens the report in headless Chromium (Debian's package) and checks the charts are in the rendered DOM.
