@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RTML=${1:-.build/release/rtml}
 RUNS=${RUNS:-3}
-# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize diff train serve"
-SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize diff train serve}
+# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize diff train serve replay"
+SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize diff train serve replay}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WORK=.build-bench
 mkdir -p "$WORK"
@@ -168,4 +168,42 @@ else
   echo "sqldiff: not installed (apt-get install sqlite3-tools), comparison skipped"
 fi
 $RTML diff --no-drift --tables sequence_ids --format ndjson "$DD/blue.db" "$DD/green.db" | grep '"type":"sequence_ids"' || true
+fi
+
+if want replay; then
+echo
+echo "== replay (the whole pipeline in one process: pace, ingest, featurize, serve-once, measure)"
+# Models trained once on the day's events received before 12:00 (kept between runs).
+RSTORES="$WORK/replay-stores"
+if [ ! -f "$WORK/replay-models/nextcat/aliases.json" ]; then
+  rm -rf "$RSTORES" "$WORK/replay-models"
+  mkdir -p "$RSTORES"
+  $RTML replay pace "$DAY" --as-fast-as-possible --to 2026-11-26T12:00:00Z --no-stamp -q \
+    | $RTML ingest -q | $RTML featurize --store "$RSTORES/blue.db" --flush-at-end -q -o /dev/null
+  $RTML train als --store "$RSTORES/blue.db" -q -o "$WORK/replay-models/recs" > /dev/null
+  $RTML train logistic --store "$RSTORES/blue.db" --label next-category -q -o "$WORK/replay-models/nextcat" > /dev/null
+fi
+RARGS="--store $RSTORES/blue.db --model $WORK/replay-models/recs --rerank $WORK/replay-models/nextcat"
+T_RZCAT=$(median_time "zcat '$DAY' > /dev/null")
+T_REPLAY=$(median_time "$RTML replay '$DAY' $RARGS --as-fast-as-possible --no-quality --work-store $WORK/replay-work.db -q")
+printf '%-34s %8ss %12s events/s\n' "zcat > /dev/null" "$T_RZCAT" "$(rate "$EVENTS" "$T_RZCAT")"
+printf '%-34s %8ss %12s events/s   (target < 10 s)\n' "rtml replay --as-fast-as-possible" "$T_REPLAY" "$(rate "$EVENTS" "$T_REPLAY")"
+echo "replay / zcat = $(ratio "$T_REPLAY" "$T_RZCAT")"
+$RTML replay "$DAY" $RARGS --as-fast-as-possible --work-store "$WORK/replay-work.db" --report "$WORK/replay-report" 2>&1 | sed 's/^/  /'
+# Paced: the fixture day at --speed 60 (BENCH_PACED_FOR=2h: a 2-hour slice of
+# the evening, 2 minutes; BENCH_PACED_FOR=day: the whole day, about 27 minutes).
+FSTORES="$WORK/replay-fixture"
+if [ ! -f "$FSTORES/models/nextcat/aliases.json" ]; then
+  rm -rf "$FSTORES"
+  mkdir -p "$FSTORES"
+  $RTML replay pace fixtures/day-small.ndjson.gz --as-fast-as-possible --to 2026-11-26T14:00:00Z --no-stamp -q \
+    | $RTML ingest -q | $RTML featurize --store "$FSTORES/blue.db" --flush-at-end -q -o /dev/null
+  $RTML train als --store "$FSTORES/blue.db" -q -o "$FSTORES/models/recs" > /dev/null
+  $RTML train logistic --store "$FSTORES/blue.db" --label next-category -q -o "$FSTORES/models/nextcat" > /dev/null
+fi
+PACED_FOR=${BENCH_PACED_FOR:-2h}
+if [ "$PACED_FOR" = day ]; then SLICE=""; else SLICE="--from 2026-11-26T18:00:00Z --for $PACED_FOR"; fi
+echo "paced: fixtures/day-small.ndjson.gz $SLICE --speed 60 (target p99 < 100 ms)"
+$RTML replay fixtures/day-small.ndjson.gz $SLICE --speed 60 --store "$FSTORES/blue.db" --model "$FSTORES/models/recs" \
+  --rerank "$FSTORES/models/nextcat" --slo 100ms --report "$WORK/replay-paced" 2>&1 | sed 's/^/  /' || true
 fi

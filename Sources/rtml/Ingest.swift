@@ -52,6 +52,9 @@ extension RTMLCommand {
             options.dedupeWindowMillis = try DurationText.flag(dedupeWindow, "--dedupe-window")
             options.dedupeCapacity = dedupeCapacity
             options.receivedAtDefault = receivedAtDefault
+            // A live pipe (rtml replay pace | rtml ingest | ...): a trickle of
+            // events goes on within milliseconds instead of waiting for a full buffer.
+            if files.isEmpty || files.contains("-") { options.idleFlushSeconds = 0.005 }
 
             let writer = try output.makeWriter()
             let rejects = try RejectsWriter(path: records.rejects)

@@ -178,12 +178,4 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/day.gz: cannot open: No such file or directory"))
     }
-
-    @Test func laterSubcommandsSayNotYetAvailable() throws {
-        for name in ["replay"] {
-            let result = try RTML.run([name])
-            #expect(result.status == 2, "\(name)")
-            #expect(result.stderr.contains("not yet available"), "\(name)")
-        }
-    }
 }

@@ -202,7 +202,7 @@ public final class Featurizer {
             events.append(StoredEvent(event))
             if users.insert(event.userId).inserted { stats.usersTouched += 1 }
             if let trigger, options.triggers.contains(trigger) {
-                try writeJob(event, trigger: trigger)
+                try writeJob(event, trigger: trigger, line: line.bytes)
             }
         }
     }
@@ -214,8 +214,9 @@ public final class Featurizer {
         onReject?(source.displayName, line, rejection)
     }
 
-    /// `{"jobId":...,"userId":...,"trigger":...,"eventTime":...,"emittedAt":...,"attempt":1,"messageId":...}`
-    private func writeJob(_ event: FeatureEvent, trigger: String) throws {
+    /// `{"jobId":...,"userId":...,"trigger":...,"eventTime":...,"emittedAt":...,"attempt":1,"messageId":...}`,
+    /// plus the event's replay stamp when it has one (`ReplayStamp`, docs/replay.md).
+    private func writeJob(_ event: FeatureEvent, trigger: String, line: UnsafeRawBufferPointer) throws {
         stats.jobs += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
         // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
@@ -239,6 +240,7 @@ public final class Featurizer {
         Self.appendTime(EventNormalizer.nowMillis(), to: &jobLine)
         jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
         JSONString.appendQuoted(event.messageId, to: &jobLine)
+        ReplayStamp.carry(from: line, to: &jobLine)
         jobLine.append(contentsOf: "}\n".utf8)
         try jobs.write(jobLine)
     }

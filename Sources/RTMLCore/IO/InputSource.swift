@@ -6,17 +6,28 @@ import Darwin
 
 /// One input named on the command line: a file path, or stdin for `-` and none.
 public struct InputSource: Sendable, Equatable {
-    /// The path as given, or nil for stdin.
+    /// The path as given, or nil for stdin (or a descriptor).
     public var path: String?
+    /// An open descriptor to read instead (replay's in-process pipes); its owner closes it.
+    public var descriptor: Int32?
+    private var name: String?
 
     public init(path: String?) {
         self.path = (path == "-") ? nil : path
     }
 
+    /// Reads an open descriptor (a pipe between stages of one process),
+    /// named `name` in messages and rejects.
+    public init(descriptor: Int32, name: String) {
+        self.path = nil
+        self.descriptor = descriptor
+        self.name = name
+    }
+
     public static let stdin = InputSource(path: nil)
 
     /// How messages and rejects name this input.
-    public var displayName: String { path ?? "<stdin>" }
+    public var displayName: String { name ?? path ?? "<stdin>" }
 
     /// The inputs a command was given: none means stdin.
     public static func list(_ paths: [String]) -> [InputSource] {
@@ -24,6 +35,7 @@ public struct InputSource: Sendable, Equatable {
     }
 
     func openDescriptor() throws -> Int32 {
+        if let descriptor { return descriptor }
         guard let path else { return STDIN_FILENO }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {

@@ -15,6 +15,8 @@ public final class OutputWriter {
     private var count = 0
     private var background: BackgroundDeflater?
     private var closed = false
+    /// Whether `close()` closes `fd` (files and adopted descriptors, not stdout).
+    private let ownsDescriptor: Bool
     /// Uncompressed bytes written so far.
     public private(set) var bytesWritten = 0
 
@@ -36,6 +38,7 @@ public final class OutputWriter {
         } else {
             fd = STDOUT_FILENO
         }
+        ownsDescriptor = target != nil
         if self.gzip {
             let deflater = try GzipDeflater(level: level)
             let descriptor = fd
@@ -50,14 +53,27 @@ public final class OutputWriter {
         }
     }
 
+    /// Writes to an open descriptor (a pipe between stages of one process),
+    /// plain, closing it on `close()` so the reader sees the end.
+    public init(descriptor: Int32, name: String) {
+        path = nil
+        gzip = false
+        fd = descriptor
+        ownsDescriptor = true
+        self.name = name
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
+    }
+
+    private var name: String?
+
     deinit {
         // Gzip buffers belong to the background deflater's pool.
         if background == nil { buffer.deallocate() }
-        if path != nil && !closed { Foundation.close(fd) }
+        if ownsDescriptor && !closed { Foundation.close(fd) }
     }
 
     /// The name messages use for this output.
-    public var displayName: String { path ?? "<stdout>" }
+    public var displayName: String { name ?? path ?? "<stdout>" }
 
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -104,7 +120,7 @@ public final class OutputWriter {
         try flushBuffer()
         try background?.finish()
         closed = true
-        if path != nil && Foundation.close(fd) != 0 {
+        if ownsDescriptor && Foundation.close(fd) != 0 {
             throw RTMLError("\(displayName): cannot finish writing: \(String(cString: strerror(errno)))")
         }
     }

@@ -5,6 +5,9 @@ public struct IngestOptions: Sendable {
     public var dedupeWindowMillis: Int64 = 86_400_000
     public var dedupeCapacity = 4_000_000
     public var receivedAtDefault: ReceivedAtDefault = .now
+    /// A live pipe: push buffered output on when the input is quiet this
+    /// long, so a trickle of events is not held back (nil: only when full).
+    public var idleFlushSeconds: Double? = nil
 
     public init() {}
 }
@@ -60,7 +63,8 @@ public final class Ingestor {
             self.stats = counts
         }
         do {
-            try reader.forEachLine { line in
+            let output = self.output
+            try reader.forEachLine(idleTimeout: options.idleFlushSeconds, onIdle: { try output.flush() }) { line in
                 try process(line, source: source, &normalizer, &deduplicator, &counts)
             }
         } catch let error as RTMLError {

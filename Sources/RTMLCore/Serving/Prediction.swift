@@ -21,10 +21,13 @@ public struct Prediction: Sendable, Equatable {
     public var predictedAt: Int64
     /// The rerank model's category probabilities, when one was used.
     public var context: [(String, Double)]?
+    /// The job's replay stamp members, copied onto the push line (docs/replay.md).
+    public var replayStamp: [UInt8]? = nil
 
     public init(
         jobId: String, userId: String, model: String, version: Int?, items: [Item], coldStart: Bool,
-        eventTime: Int64, eventTimeText: String, predictedAt: Int64, context: [(String, Double)]? = nil
+        eventTime: Int64, eventTimeText: String, predictedAt: Int64, context: [(String, Double)]? = nil,
+        replayStamp: [UInt8]? = nil
     ) {
         self.jobId = jobId
         self.userId = userId
@@ -36,6 +39,7 @@ public struct Prediction: Sendable, Equatable {
         self.eventTimeText = eventTimeText
         self.predictedAt = predictedAt
         self.context = context
+        self.replayStamp = replayStamp
     }
 
     public static func == (a: Prediction, b: Prediction) -> Bool {
@@ -84,7 +88,9 @@ public struct Prediction: Sendable, Equatable {
         JSONString.appendQuoted(eventTimeText, to: &out)
         out.append(contentsOf: #","predictedAt":""#.utf8)
         out.append(contentsOf: EventTime.formatRFC3339(predictedAt).utf8)
-        out.append(contentsOf: "\"}\n".utf8)
+        out.append(UInt8(ascii: "\""))
+        if let replayStamp { out.append(contentsOf: replayStamp) }
+        out.append(contentsOf: "}\n".utf8)
     }
 
     /// Scores with 4 decimals: enough to rank by, short to read. Digits are

@@ -10,6 +10,8 @@ public struct PredictionJob: Sendable, Equatable {
     public var eventTimeText: String
     public var emittedAt: String?
     public var attempt: Int
+    /// The replay stamp's members as they came (`,"replaySeq":N,"replayedAt":"..."`), for the prediction.
+    public var replayStamp: [UInt8]? = nil
 
     public init(jobId: String, userId: String, trigger: String? = nil, eventTime: Int64, eventTimeText: String? = nil,
                 emittedAt: String? = nil, attempt: Int = 1) {
@@ -60,8 +62,12 @@ public struct PredictionJob: Sendable, Equatable {
         guard case .success(let time) = EventTime.parseRFC3339(timeText) else {
             return .failure(Malformed(reason: "eventTime is not an RFC 3339 time", attempt: attempt))
         }
-        return .success(PredictionJob(
+        var job = PredictionJob(
             jobId: jobId, userId: userId, trigger: string("trigger"), eventTime: time, eventTimeText: timeText,
-            emittedAt: string("emittedAt"), attempt: attempt))
+            emittedAt: string("emittedAt"), attempt: attempt)
+        var stamp: [UInt8] = []
+        ReplayStamp.carry(from: bytes, to: &stamp)
+        if !stamp.isEmpty { job.replayStamp = stamp }
+        return .success(job)
     }
 }

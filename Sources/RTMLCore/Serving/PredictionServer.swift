@@ -14,6 +14,11 @@ public final class PredictionServer {
         public var k = 10
         public var excludeRecentMillis: Int64 = 24 * 3_600_000
         public var allowStaleIds = false
+        /// Serve every user the popularity ranking (replay's baseline).
+        public var popularityOnly = false
+        /// Read the rerank's features as of the job's event time (`feature_history`,
+        /// point in time) instead of the online row: replay's look-ahead-free judgement.
+        public var featuresAsOfJob = false
         public init() {}
     }
 
@@ -182,10 +187,14 @@ public final class PredictionServer {
         return FeatureRow(userId: userId, eventTs: 0, updatedAt: 0, values: featureValues)
     }
 
+    private static let historySQL = "SELECT user_id, "
+        + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
+        + ", event_ts, updated_at FROM feature_history_full WHERE user_id = ? AND event_ts <= ? ORDER BY event_ts DESC, row_id DESC LIMIT 1"
+
     private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
         try prepareReads(db)
         let seq = try sequenceId(job.userId)
-        let cold = !(seq.map { scorer.knows(user: $0) } ?? false)
+        let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
         if cold {
             scorer.popularityScores(into: &scores)
         } else {
@@ -193,7 +202,13 @@ public final class PredictionServer {
         }
         var context: [(String, Double)]?
         if let reranker {
-            let p = reranker.probabilities(try features(job.userId), at: job.eventTime, buffer: &inputBuffer)
+            // Replay's quality rows ask for the features as of the job's time
+            // (point in time, from history); serving reads the online row.
+            let row = try options.featuresAsOfJob
+                ? Row.fetchOne(db.cachedStatement(sql: Self.historySQL), arguments: [job.userId, job.eventTime])
+                    .map(FeatureStore.decodeFeatureRow)
+                : features(job.userId)
+            let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
             let k = Float(p.count)
             for i in scores.indices where itemClass[i] >= 0 {
                 scores[i] = max(scores[i], 0) * k * Float(p[itemClass[i]])
@@ -209,6 +224,6 @@ public final class PredictionServer {
             jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
             items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
             coldStart: cold, eventTime: job.eventTime, eventTimeText: job.eventTimeText, predictedAt: now(),
-            context: context))
+            context: context, replayStamp: job.replayStamp))
     }
 }

@@ -30,6 +30,8 @@ public final class ServeLoop {
         public var service = LatencyRecorder()
         public var elapsedSeconds = 0.0
 
+        public init() {}
+
         public var json: JSONValue {
             .object([
                 ("stage", .string("serve-once")), ("read", .int(read)), ("served", .int(served)),
