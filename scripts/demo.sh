@@ -70,6 +70,29 @@ echo
 sqlite3 -header -column "$OUT/blue.db" \
   "SELECT event, count(*) AS windows, sum(n) AS events FROM user_windows GROUP BY event ORDER BY events DESC"
 echo
+echo "== rtml train on $OUT/blue.db: ALS recommendations and a next-category model, each beside its baseline"
+$RTML train als --store "$OUT/blue.db" -o "$OUT/models/recs" --alias champion > /dev/null
+$RTML train logistic --store "$OUT/blue.db" --label next-category --horizon 1h -o "$OUT/models/nextcat" --alias champion > /dev/null
+$RTML train list "$OUT/models/recs"
+echo
+echo "== rtml promote --stores $OUT/stores --to blue (checks the store and both models, then switches ACTIVE)"
+mkdir -p "$OUT/stores"
+cp "$OUT/blue.db" "$OUT/stores/blue.db"
+$RTML promote --stores "$OUT/stores" --to blue --model "$OUT/models/recs@champion" --model "$OUT/models/nextcat@champion"
+echo
+echo "== rtml serve-once --stores $OUT/stores: three users' recommendations and the real-time context that shaped them"
+grep '"trigger":"search"' "$OUT/jobs.ndjson" | tail -3 \
+  | $RTML serve-once --stores "$OUT/stores" --model "$OUT/models/recs@champion" --rerank "$OUT/models/nextcat@champion" \
+      -k 3 --sink push,pull --quiet \
+  | python3 -c 'import json, sys
+for line in sys.stdin:
+    p = json.loads(line)
+    context = ", ".join(f"{k[2:]} {v:.2f}" for k, v in sorted(p["context"].items(), key=lambda kv: -kv[1])[:3])
+    items = ", ".join(i["contentId"] for i in p["items"])
+    user, time = p["userId"], p["eventTime"]
+    print(f"{user:>6} at {time}: next category {context} -> {items}")'
+echo "pull sink: $(sqlite3 "$OUT/stores/blue.db" 'SELECT count(*) FROM predictions') rows in the store's predictions table"
+echo
 echo "== rtml diff $OUT/blue.db $OUT/green.db (before switching to a store that also saw the next day)"
 # Stand-in for the retrain cycle's green store: the fixture day and a simulated next day, in one run.
 $RTML simulate --users 300 --seed 8 --date 2026-11-27 --quiet | $RTML ingest --quiet -o "$OUT/next-day.ndjson"
