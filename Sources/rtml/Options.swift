@@ -113,7 +113,7 @@ struct PartitionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Keep only the users in partition I of N (0-based, 0 <= I < N; the hash is in docs/scale-out.md); count other lines as skipped.",
         valueName: "I/N"),
-        transform: PartitionOptions.parse)
+        transform: { try PartitionOptions.parse($0) })
     var partition: UserPartition?
 
     static func parse(_ text: String) throws -> UserPartition {
