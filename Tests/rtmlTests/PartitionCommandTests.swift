@@ -114,6 +114,19 @@ import Testing
         #expect(mixed.stderr.contains("holds partition 0/4"))
     }
 
+    @Test func parallelScriptGivesThePartStores() throws {
+        let day = Self.day
+        let dir = Workdir()
+        let script = RTML.packageRoot.appendingPathComponent("examples/parallel.sh").path
+        let run = try RTML.bash("RTML='\(RTML.binary)' INGEST_ARGS='--received-at-default timestamp' '\(script)' '\(day.raw)' \(Self.n) out", in: dir.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        for i in 0..<Self.n {
+            let checks = try StoreUnion.compare(single: day.parts[i], parts: [dir.path(String(format: "out/part-%04d.db", i))])
+            #expect(checks.count == 3)
+            for check in checks { #expect(check.isEqual && check.single > 0, "partition \(i): \(check)") }
+        }
+    }
+
     @Test func partitionSplitsEveryLineAndLosesNone() throws {
         let dir = Workdir()
         // Good lines, a line that is not JSON, one without a user, a blank
