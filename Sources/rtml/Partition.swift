@@ -52,8 +52,9 @@ extension RTMLCommand {
 
         func run() throws {
             let rejects = try RejectsWriter(path: records.rejects)
+            let progress = ProgressLine(label: "partition")
             let partitioner = try LogPartitioner(count: count, directory: out, gzip: gzip, level: gzipLevel,
-                                                 maxLineBytes: records.maxLineBytes, rejects: rejects)
+                                                 maxLineBytes: records.maxLineBytes, rejects: rejects, progress: progress)
             let echo = RejectEcho(enabled: !report.quiet)
             partitioner.onReject = { source, line, rejection in
                 echo.echo(source: source, line: line.number, detail: rejection.detail)
@@ -68,6 +69,7 @@ extension RTMLCommand {
             }
             try partitioner.close()
             try rejects.close()
+            progress.finish()
             let stats = partitioner.stats
             echo.finish(total: stats.rejected, recorded: rejects.isRecording)
             try report.finish(stats: stats.json, summary: stats.summary)

@@ -38,8 +38,8 @@ public struct PartitionStats: Sendable {
         let rate = elapsedSeconds > 0 ? Double(read) / elapsedSeconds : 0
         var text = "partition: read \(Format.count(read)) lines in \(Format.seconds(elapsedSeconds)) (\(Format.rate(rate))/s) into \(perPart.count) parts: "
         text += perPart.map { Format.count($0) }.joined(separator: " / ")
-        if byRawLine > 0 { text += "\n  \(Format.count(byRawLine)) lines without a usable userId or anonymousId, placed by the hash of the raw line" }
-        if rejected > 0 { text += "\n  \(Format.count(rejected)) lines longer than --max-line-bytes refused" }
+        if byRawLine > 0 { text += "\n  \(Format.count(byRawLine)) \(byRawLine == 1 ? "line" : "lines") without a usable userId or anonymousId, placed by the hash of the raw line" }
+        if rejected > 0 { text += "\n  \(Format.count(rejected)) \(rejected == 1 ? "line" : "lines") longer than --max-line-bytes refused" }
         return text
     }
 }
@@ -55,6 +55,7 @@ public final class LogPartitioner {
     private let maxLineBytes: Int
     private let parts: [OutputWriter]
     private let rejects: RejectsWriter
+    private let progress: ProgressLine?
     private var keyReader = PartitionKeyReader()
     private let started = Monotonic.now()
 
@@ -65,7 +66,8 @@ public final class LogPartitioner {
     }
 
     /// Creates `directory` when needed and opens (replacing) its `count` part files.
-    public init(count: Int, directory: String, gzip: Bool, level: Int32 = 1, maxLineBytes: Int, rejects: RejectsWriter) throws {
+    public init(count: Int, directory: String, gzip: Bool, level: Int32 = 1, maxLineBytes: Int, rejects: RejectsWriter,
+                progress: ProgressLine? = nil) throws {
         precondition(count >= 1)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -75,6 +77,7 @@ public final class LogPartitioner {
         self.count = count
         self.maxLineBytes = maxLineBytes
         self.rejects = rejects
+        self.progress = progress
         stats = PartitionStats(count: count)
         var parts: [OutputWriter] = []
         for i in 0..<count {
@@ -103,6 +106,7 @@ public final class LogPartitioner {
                 return
             }
             stats.read += 1
+            progress?.tick(stats.read)
             let (index, route) = keyReader.partition(ofLine: line.bytes, count: count)
             if route == .key { stats.byKey += 1 } else { stats.byRawLine += 1 }
             try parts[index].write(line.bytes)
