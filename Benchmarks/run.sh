@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RTML=${1:-.build/release/rtml}
 RUNS=${RUNS:-3}
-# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize diff train serve replay"
-SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize diff train serve replay}
+# Sections to run (all by default): BENCH_SECTIONS="simulate ingest parser featurize diff train serve replay partition"
+SECTIONS=${BENCH_SECTIONS:-simulate ingest parser featurize diff train serve replay partition}
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WORK=.build-bench
 mkdir -p "$WORK"
@@ -206,4 +206,33 @@ if [ "$PACED_FOR" = day ]; then SLICE=""; else SLICE="--from 2026-11-26T18:00:00
 echo "paced: fixtures/day-small.ndjson.gz $SLICE --speed 60 (target p99 < 100 ms)"
 $RTML replay fixtures/day-small.ndjson.gz $SLICE --speed 60 --store "$FSTORES/blue.db" --model "$FSTORES/models/recs" \
   --rerank "$FSTORES/models/nextcat" --slo 100ms --report "$WORK/replay-paced" 2>&1 | sed 's/^/  /' || true
+fi
+
+if want partition; then
+echo
+echo "== partition: the day through ingest | featurize as 1 process and as 2 user partitions at once ($(nproc) cores)"
+PW="$WORK/partition"
+rm -rf "$PW"; mkdir -p "$PW"
+# Wall seconds of one run (these runs are long; one each, not a median).
+wall() {
+  local t0; t0=$(date +%s.%N)
+  bash -c "set -o pipefail; $1"
+  echo "$(date +%s.%N) - $t0" | bc -l | awk '{printf "%.2f", $1}'
+}
+PIPE="--received-at-default timestamp --quiet"
+T_ONE=$(wall "$RTML ingest '$DAY' $PIPE | $RTML featurize --store '$PW/one.db' --flush-at-end --quiet -o /dev/null")
+printf '%-44s %8ss %10s events/s\n' "1 process: ingest | featurize" "$T_ONE" "$(rate "$EVENTS" "$T_ONE")"
+T_SPLIT=$(wall "$RTML partition 2 --out '$PW/parts' --quiet '$DAY'")
+T_PARTS=$(wall "for i in 0 1; do p=\$(printf '$PW/parts/part-%04d' \$i); ($RTML ingest \$p.ndjson $PIPE | $RTML featurize --store \$p.db --flush-at-end --quiet -o /dev/null) & done; wait")
+T_TWO=$(echo "$T_SPLIT + $T_PARTS" | bc -l | awk '{printf "%.2f", $1}')
+printf '%-44s %8ss %10s events/s   speed-up %sx (partition %ss + pipelines %ss)\n' "2 partitions: rtml partition, then 2 at once" "$T_TWO" "$(rate "$EVENTS" "$T_TWO")" "$(ratio "$T_ONE" "$T_TWO")" "$T_SPLIT" "$T_PARTS"
+T_FLAG=$(wall "for i in 0 1; do ($RTML ingest '$DAY' --partition \$i/2 $PIPE | $RTML featurize --store '$PW/flag-'\$i.db --flush-at-end --quiet -o /dev/null) & done; wait")
+printf '%-44s %8ss %10s events/s   speed-up %sx (each process reads the whole day)\n' "2 partitions: --partition I/2, 2 at once" "$T_FLAG" "$(rate "$EVENTS" "$T_FLAG")" "$(ratio "$T_ONE" "$T_FLAG")"
+echo "users: $(sqlite3 "$PW/one.db" 'SELECT count(*) FROM features') in 1 store, $(( $(sqlite3 "$PW/parts/part-0000.db" 'SELECT count(*) FROM features') + $(sqlite3 "$PW/parts/part-0001.db" 'SELECT count(*) FROM features') )) in the 2 parts"
+if python3 -c "import pyspark" 2>/dev/null; then
+  T_SPARK=$(wall "python3 examples/spark/featurize_partitioned.py '$DAY' --partitions 2 --out '$PW/spark' --master 'local[2]' --rtml '$RTML' --ingest-args '--received-at-default timestamp' > /dev/null 2> '$PW/spark.log'")
+  printf '%-44s %8ss %10s events/s   speed-up %sx; Spark / plain 2 partitions = %s\n' "pyspark local[2]: 2 partitions piped" "$T_SPARK" "$(rate "$EVENTS" "$T_SPARK")" "$(ratio "$T_ONE" "$T_SPARK")" "$(ratio "$T_SPARK" "$T_TWO")"
+else
+  echo "pyspark not installed: Spark run skipped"
+fi
 fi

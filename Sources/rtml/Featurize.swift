@@ -25,6 +25,11 @@ extension RTMLCommand {
             appear again (job ids are deterministic); none is lost. A different input continues \
             the store where it stands.
 
+            With --partition I/N only the users of partition I are featurized; other lines \
+            are counted as skipped (read = accepted + rejected + skipped), and the store records \
+            its partition in meta. The watermark is then this partition's: see \
+            docs/scale-out.md for when that matters.
+
             At the end of input, --flush-at-end (the default when every input is a file; off \
             for stdin, a live pipe) finalises every open window.
 
@@ -91,6 +96,7 @@ extension RTMLCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var records: RejectOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var partitioning: PartitionOptions
 
         func featureConfig() throws -> FeatureConfig {
             var config = FeatureConfig()
@@ -138,6 +144,7 @@ extension RTMLCommand {
             options.flushAtEnd = flushAtEnd ?? sources.allSatisfy { $0.path != nil }
             options.triggers = Set(triggers.split(separator: ",").map(String.init))
             options.maxLineBytes = records.maxLineBytes
+            options.partition = partitioning.partition
             if let point = ProcessInfo.processInfo.environment["RTML_FEATURIZE_KILL"] {
                 options.killPoint = FeaturizeOptions.KillPoint(point)
             }
@@ -146,6 +153,13 @@ extension RTMLCommand {
                 ?? TermEmbeddings.hashing(dimensions: embeddingDims)
             if embeddings != nil { options.config.embeddingDimensions = embeddingTable.dimensions }
             let featureStore = try FeatureStore.open(path: store, mode: create ? .mustCreate : .createIfMissing, color: color)
+            if let partition = partitioning.partition {
+                // A partition's store holds only its users: mixing partitions in one store is a mistake.
+                if let saved = try featureStore.meta("partition"), saved != partition.description {
+                    throw RTMLError("\(store): the store holds partition \(saved); this run asks for --partition \(partition) (use another store)")
+                }
+                try featureStore.setMeta("partition", partition.description)
+            }
             // Continuing a store: jobs and rejects files continue too, so a
             // re-run after a crash loses none of what the first run wrote.
             let continuing = try featureStore.checkpoint("position") != nil

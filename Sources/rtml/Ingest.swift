@@ -16,6 +16,11 @@ extension RTMLCommand {
             --rejects) or counted as a duplicate: read = accepted + rejected + duplicates. \
             Blank lines are not records; they are counted apart.
 
+            With --partition I/N only the users of partition I are kept; every other line is \
+            counted as skipped (read = accepted + rejected + duplicates + skipped). A line \
+            without a usable userId or anonymousId belongs to the partition of its raw bytes' \
+            hash, a line longer than --max-line-bytes to partition 0 (docs/scale-out.md).
+
             Deduplication remembers message ids for --dedupe-window of event time, at most \
             --dedupe-capacity ids (about 60 bytes each: the default bounds it near 240 MB; \
             a day of 1M events needs about 60 MB).
@@ -31,6 +36,7 @@ extension RTMLCommand {
         @OptionGroup var output: OutputOptions
         @OptionGroup var records: RejectOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var partitioning: PartitionOptions
 
         @Option(name: .customLong("dedupe-window"), help: ArgumentHelp("How long (in event time) a messageId is remembered.", valueName: "duration"))
         var dedupeWindow = "24h"
@@ -55,6 +61,7 @@ extension RTMLCommand {
             // A live pipe (rtml replay pace | rtml ingest | ...): a trickle of
             // events goes on within milliseconds instead of waiting for a full buffer.
             if files.isEmpty || files.contains("-") { options.idleFlushSeconds = 0.005 }
+            options.partition = partitioning.partition
 
             let writer = try output.makeWriter()
             let rejects = try RejectsWriter(path: records.rejects)

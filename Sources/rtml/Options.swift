@@ -107,3 +107,19 @@ extension DurationText {
         return millis
     }
 }
+
+/// `--partition I/N`: one share of the users, for running a stage N ways.
+struct PartitionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Keep only the users in partition I of N (0-based, 0 <= I < N; the hash is in docs/scale-out.md); count other lines as skipped.",
+        valueName: "I/N"),
+        transform: { try PartitionOptions.parse($0) })
+    var partition: UserPartition?
+
+    static func parse(_ text: String) throws -> UserPartition {
+        guard let partition = UserPartition(parsing: text) else {
+            throw ValidationError("'--partition' must be I/N with 0 <= I < N (I counts from 0), not '\(text)'")
+        }
+        return partition
+    }
+}

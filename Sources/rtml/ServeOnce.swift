@@ -24,6 +24,9 @@ extension RTMLCommand {
             sequence_map_fingerprint differs from the store's is refused (exit 2) unless \
             --allow-stale-ids, as is a rerank model needing features the store lacks.
 
+            With --partition I/N only the jobs of partition I's users are served (the same hash \
+            as ingest and featurize use; docs/scale-out.md); the others are counted as skipped.
+
             A job that cannot be served goes to --dead-letter with its reason and attempt + 1 \
             (run serve-once on that file to retry); one at --max-attempts is counted as failed.
 
@@ -82,6 +85,7 @@ extension RTMLCommand {
         var at: String?
 
         @OptionGroup var report: ReportOptions
+        @OptionGroup var partitioning: PartitionOptions
 
         func validate() throws {
             guard (store == nil) != (stores == nil) else { throw ValidationError("give exactly one of --store and --stores") }
@@ -117,6 +121,7 @@ extension RTMLCommand {
             var loopOptions = ServeLoop.Options()
             loopOptions.batchJobs = batchJobs
             loopOptions.maxAttempts = maxAttempts
+            loopOptions.partition = partitioning.partition
             let readsStdin = files.isEmpty || files.contains("-")
             loopOptions.idleFlushSeconds = follow || readsStdin ? 0.005 : nil
             let loop = ServeLoop(server: server, push: push, pull: pull, deadLetter: dead, options: loopOptions)
@@ -126,6 +131,7 @@ extension RTMLCommand {
             try dead?.close()
             try pull?.close()
             var summary = "serve-once: \(Format.count(stats.read)) jobs read, \(Format.count(stats.served)) served (\(Format.count(stats.coldStart)) cold start), \(Format.count(stats.deadLettered)) dead-lettered, \(Format.count(stats.failed)) failed at --max-attempts"
+            if let partition = partitioning.partition { summary += ", \(Format.count(stats.skipped)) skipped (not in partition \(partition))" }
             summary += "\n  \(Format.count(Int((Double(stats.read) / max(stats.elapsedSeconds, 1e-9)).rounded()))) jobs/s; per job: service \(stats.service.summary); read to written \(stats.latency.summary); store \(server.storePath)"
             try report.finish(stats: stats.json, summary: summary)
             if stats.deadLettered > 0 || stats.failed > 0 { throw StageExit(status: .finding) }

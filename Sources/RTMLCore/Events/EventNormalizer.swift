@@ -322,6 +322,18 @@ public struct EventNormalizer {
         return string(.anonymousId)
     }
 
+    /// The partition (`UserPartition`) of the line just normalised: its
+    /// entity's, hashed from the bytes without building a String.
+    func entityPartition(count: Int) -> Int {
+        var member = slot(.userId)
+        if member == nil || member!.kind != .string || member!.valueEnd - member!.valueStart <= 2 {
+            member = slot(.anonymousId)
+        }
+        guard let member, member.kind == .string else { return UserPartition.of(key: line, count: count) }
+        if member.stringHasEscapes { return UserPartition.of(key: JSONAccess.decodedString(line, member), count: count) }
+        return UserPartition.of(key: JSONAccess.stringContent(line, member), count: count)
+    }
+
     /// The `properties` members of the line just normalised, into `list`.
     func properties(into list: inout [JSONMember]) {
         guard let member = slot(.properties), member.kind == .object else {

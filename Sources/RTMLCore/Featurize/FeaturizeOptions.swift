@@ -15,6 +15,8 @@ public struct FeaturizeOptions: Sendable {
     /// Events whose trigger starts a prediction job.
     public var triggers: Set<String> = FeaturizeOptions.defaultTriggers
     public var maxLineBytes = 1 << 20
+    /// Keep only this partition's users; the other lines are counted as skipped.
+    public var partition: UserPartition?
     /// Test hook (`RTML_FEATURIZE_KILL`): SIGKILL the process at a chosen point.
     public var killPoint: KillPoint?
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// What featurize counted. As in every stage, each non-blank input line is
 /// accepted, rejected (late events included) or a duplicate:
-/// `read == accepted + rejected + duplicates`. Counters survive a crash:
+/// `read == accepted + rejected + duplicates + skipped` (skipped: other
+/// partitions' users, with `--partition`). Counters survive a crash:
 /// they are part of the checkpoint, so a resumed run reports the totals an
 /// uninterrupted run would.
 public struct FeaturizeStats: Sendable {
@@ -12,6 +13,8 @@ public struct FeaturizeStats: Sendable {
     /// featurize does not deduplicate (ingest does); kept for the identity.
     public var duplicates = 0
     public var late = 0
+    /// Lines of other partitions' users (`--partition`).
+    public var skipped = 0
     public var blank = 0
     public var rejectedByReason: [RejectReason: Int] = [:]
     public var historyRows = 0
@@ -45,7 +48,7 @@ public struct FeaturizeStats: Sendable {
     var checkpointJSON: JSONValue {
         .object([
             ("read", .int(read)), ("accepted", .int(accepted)), ("rejected", .int(rejected)),
-            ("late", .int(late)), ("blank", .int(blank)),
+            ("late", .int(late)), ("skipped", .int(skipped)), ("blank", .int(blank)),
             ("rejected_by_reason", .object(RejectReason.allCases.compactMap { r in rejectedByReason[r].map { (r.rawValue, .int($0)) } })),
             ("history_rows", .int(historyRows)), ("windows_written", .int(windowsWritten)),
             ("jobs", .int(jobs)), ("jobs_by_trigger", .object(jobsByTrigger.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
@@ -56,7 +59,7 @@ public struct FeaturizeStats: Sendable {
     mutating func restore(from object: [String: Any]) {
         func int(_ key: String) -> Int { object[key] as? Int ?? 0 }
         read = int("read"); accepted = int("accepted"); rejected = int("rejected")
-        late = int("late"); blank = int("blank")
+        late = int("late"); skipped = int("skipped"); blank = int("blank")
         historyRows = int("history_rows"); windowsWritten = int("windows_written")
         jobs = int("jobs"); microBatches = int("micro_batches"); ignoredProperties = int("ignored_properties")
         for (key, value) in object["rejected_by_reason"] as? [String: Int] ?? [:] {
@@ -88,6 +91,7 @@ public struct FeaturizeStats: Sendable {
         let rate = elapsedSeconds > 0 ? Double(read) / elapsedSeconds : 0
         var text = "featurize: read \(Format.count(read)) events in \(Format.seconds(elapsedSeconds)) (\(Format.rate(rate))/s): "
         text += "\(Format.count(accepted)) accepted, \(Format.count(rejected)) rejected (\(Format.count(late)) late)"
+        if skipped > 0 { text += ", \(Format.count(skipped)) skipped (other partitions)" }
         text += "\n  \(Format.count(windowsWritten)) windows written, \(Format.count(jobs)) jobs, \(Format.count(microBatches)) micro-batches, "
         text += "\(Format.count(usersTouched)) users touched, \(Format.count(usersInStore)) users in \(store)"
         if resumedAtLine > 0 { text += "\n  resumed after line \(Format.count(resumedAtLine)) (committed by an earlier run)" }

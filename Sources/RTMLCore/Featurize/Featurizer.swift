@@ -48,6 +48,7 @@ public final class Featurizer {
     private var users = Set<String>()
     private let started = Monotonic.now()
     private var parser = FeatureEventParser()
+    private var keyReader = PartitionKeyReader()
     private var ignoredBefore = 0
     private var jobLine: [UInt8] = []
 
@@ -176,6 +177,10 @@ public final class Featurizer {
     private func process(_ line: InputLine, source: InputSource) throws {
         if line.isOversize {
             stats.read += 1
+            if let partition = options.partition, partition.index != 0 {
+                stats.skipped += 1
+                return
+            }
             try reject(line, source, Rejection(.lineTooLong, "line is \(line.length) bytes, longer than --max-line-bytes \(options.maxLineBytes)"))
             return
         }
@@ -189,7 +194,16 @@ public final class Featurizer {
         do {
             event = try parser.parse(line.bytes)
         } catch {
+            if let partition = options.partition,
+               keyReader.partition(ofLine: line.bytes, count: partition.count).index != partition.index {
+                stats.skipped += 1
+                return
+            }
             try reject(line, source, error)
+            return
+        }
+        if let partition = options.partition, !partition.contains(key: event.userId) {
+            stats.skipped += 1
             return
         }
         switch engine.process(event) {

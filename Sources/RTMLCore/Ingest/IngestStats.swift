@@ -1,5 +1,6 @@
 /// What ingest counted. Every non-blank input line is exactly one of
-/// accepted, rejected or duplicate: `read == accepted + rejected + duplicates`.
+/// accepted, rejected, duplicate or skipped (another partition's, with
+/// `--partition`): `read == accepted + rejected + duplicates + skipped`.
 public struct IngestStats: Sendable {
     public struct SourceStats: Sendable {
         public var source: String
@@ -13,6 +14,10 @@ public struct IngestStats: Sendable {
     public var accepted = 0
     public var rejected = 0
     public var duplicates = 0
+    /// Lines of other partitions' users (`--partition`): neither accepted nor rejected.
+    public var skipped = 0
+    /// The `--partition` of the run, when one was given.
+    public var partition: UserPartition?
     /// Empty or whitespace-only lines: not records, so outside `read`.
     public var blank = 0
     public var rejectedByReason: [RejectReason: Int] = [:]
@@ -32,7 +37,7 @@ public struct IngestStats: Sendable {
     public init() {}
 
     /// True when the accounting identity holds.
-    public var isBalanced: Bool { read == accepted + rejected + duplicates }
+    public var isBalanced: Bool { read == accepted + rejected + duplicates + skipped }
 
     public var json: JSONValue {
         .object([
@@ -41,6 +46,8 @@ public struct IngestStats: Sendable {
             ("accepted", .int(accepted)),
             ("rejected", .int(rejected)),
             ("duplicates", .int(duplicates)),
+            ("skipped", .int(skipped)),
+            ("partition", partition.map { .string($0.description) } ?? .null),
             ("blank", .int(blank)),
             ("rejected_by_reason", .object(RejectReason.allCases.compactMap { reason in
                 rejectedByReason[reason].map { (reason.rawValue, .int($0)) }
@@ -73,6 +80,7 @@ public struct IngestStats: Sendable {
         let rate = elapsedSeconds > 0 ? Double(read) / elapsedSeconds : 0
         var text = "ingest: read \(Format.count(read)) events in \(Format.seconds(elapsedSeconds)) (\(Format.rate(rate))/s): "
         text += "\(Format.count(accepted)) accepted, \(Format.count(rejected)) rejected, \(Format.count(duplicates)) duplicates"
+        if let partition { text += ", \(Format.count(skipped)) skipped (other partitions than \(partition))" }
         if blank > 0 { text += ", \(Format.count(blank)) blank lines skipped" }
         if rejected > 0 {
             let parts = RejectReason.allCases.compactMap { r in rejectedByReason[r].map { "\(r.rawValue) \(Format.count($0))" } }

@@ -8,6 +8,8 @@ public struct IngestOptions: Sendable {
     /// A live pipe: push buffered output on when the input is quiet this
     /// long, so a trickle of events is not held back (nil: only when full).
     public var idleFlushSeconds: Double? = nil
+    /// Keep only this partition's users; the other lines are counted as skipped.
+    public var partition: UserPartition?
 
     public init() {}
 }
@@ -28,6 +30,7 @@ public final class Ingestor {
     private var normalizer: EventNormalizer
     private var deduplicator: Deduplicator
     private let started = Monotonic.now()
+    private var keyReader = PartitionKeyReader()
 
     public init(options: IngestOptions, output: OutputWriter, rejects: RejectsWriter, progress: ProgressLine? = nil) {
         self.options = options
@@ -37,6 +40,7 @@ public final class Ingestor {
         normalizer = EventNormalizer(receivedAtDefault: options.receivedAtDefault, maxDepth: options.maxDepth)
         deduplicator = Deduplicator(windowMillis: options.dedupeWindowMillis, capacity: options.dedupeCapacity)
         stats.dedupeWindowMillis = options.dedupeWindowMillis
+        stats.partition = options.partition
     }
 
     /// Reads one input to its end. A read error (damaged gzip, unreadable
@@ -78,6 +82,10 @@ public final class Ingestor {
                          _ deduplicator: inout Deduplicator, _ stats: inout IngestStats) throws {
         if line.isOversize {
             stats.read += 1
+            if let partition = options.partition, partition.index != 0 {
+                stats.skipped += 1
+                return
+            }
             try reject(line, source, Rejection(.lineTooLong, "line is \(line.length) bytes, longer than --max-line-bytes \(options.maxLineBytes)"), &stats)
             return
         }
@@ -91,7 +99,17 @@ public final class Ingestor {
         do {
             accepted = try normalizer.normalize(line.bytes, prefetch: { deduplicator.prefetch($0) })
         } catch {
+            if let partition = options.partition,
+               keyReader.partition(ofLine: line.bytes, count: partition.count).index != partition.index {
+                stats.skipped += 1
+                return
+            }
             try reject(line, source, error, &stats)
+            return
+        }
+        // Before deduplication: another partition's ids need no memory here.
+        if let partition = options.partition, normalizer.entityPartition(count: partition.count) != partition.index {
+            stats.skipped += 1
             return
         }
         if deduplicator.isDuplicate(accepted.dedupeKey, eventTime: accepted.eventTime) {

@@ -12,6 +12,8 @@ public final class ServeLoop {
         /// A live pipe: serve what has arrived after this much quiet instead of waiting for a full batch.
         public var idleFlushSeconds: Double? = nil
         public var maxLineBytes = 1 << 20
+        /// Serve only this partition's users; the other jobs are counted as skipped.
+        public var partition: UserPartition?
         public init() {}
     }
 
@@ -23,6 +25,8 @@ public final class ServeLoop {
         /// Jobs that failed at their last allowed attempt: counted, not re-queued.
         public var failed = 0
         public var malformed = 0
+        /// Jobs of other partitions' users (`--partition`): neither served nor dead-lettered.
+        public var skipped = 0
         public var batches = 0
         /// From reading a job's line to its prediction written to every sink.
         public var latency = LatencyRecorder()
@@ -36,7 +40,7 @@ public final class ServeLoop {
             .object([
                 ("stage", .string("serve-once")), ("read", .int(read)), ("served", .int(served)),
                 ("cold_start", .int(coldStart)), ("dead_lettered", .int(deadLettered)), ("failed", .int(failed)),
-                ("malformed", .int(malformed)), ("batches", .int(batches)),
+                ("malformed", .int(malformed)), ("skipped", .int(skipped)), ("batches", .int(batches)),
                 ("elapsed_s", .double((elapsedSeconds * 1000).rounded() / 1000)),
                 ("jobs_per_s", .double(elapsedSeconds > 0 ? (Double(read) / elapsedSeconds).rounded() : 0)),
                 ("latency", latency.json), ("service", service.json),
@@ -51,6 +55,7 @@ public final class ServeLoop {
     private let options: Options
     public private(set) var stats = Stats()
     private var scanner = JSONScanner()
+    private var keyReader = PartitionKeyReader()
     private var pending: [(job: PredictionJob, start: UInt64)] = []
     private var line: [UInt8] = []
     private var served: [Prediction] = []
@@ -86,6 +91,17 @@ public final class ServeLoop {
         let parsed = oversize
             ? .failure(PredictionJob.Malformed(reason: "line longer than \(options.maxLineBytes) bytes", attempt: 1))
             : PredictionJob.parse(bytes, scanner: &scanner)
+        if let partition = options.partition {
+            let index: Int
+            switch parsed {
+            case .success(let job): index = UserPartition.of(key: job.userId, count: partition.count)
+            case .failure: index = oversize ? 0 : keyReader.partition(ofLine: bytes, count: partition.count).index
+            }
+            if index != partition.index {
+                stats.skipped += 1
+                return
+            }
+        }
         switch parsed {
         case .success(let job):
             pending.append((job, start))
