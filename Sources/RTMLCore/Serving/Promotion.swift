@@ -62,6 +62,7 @@ public enum Promotion {
                     checks.append(Check(name: "\(name) sequence ids", passed: false, detail: "model \(name) is an als model without a sequence_map_fingerprint"))
                 }
                 let needed = bundle.signature.inputs.compactMap(\.name).filter { FeatureSchema.index(of: $0) != nil }
+                guard !needed.isEmpty else { continue }  // e.g. ALS: indexed by id, reads no feature column
                 let missing = needed.filter { !storeColumns.contains($0) }
                 checks.append(Check(
                     name: "\(name) features", passed: missing.isEmpty,
