@@ -51,11 +51,19 @@ public struct RankingMetrics: Sendable, Equatable, Codable {
     /// Means over every user with held-out items in `test` (rows are users, columns items).
     /// `recommend(user, k)` returns that user's list, best first.
     public static func evaluate(k: Int, test: SparseInteractions, recommend: (Int, Int) -> [Int]) -> RankingMetrics {
-        var total = RankingMetrics(k: k, precision: 0, recall: 0, ndcg: 0, map: 0, users: 0)
+        var each: [RankingMetrics] = []
         for user in 0..<test.rowCount {
             let relevant = Set(test.row(user).columns.map { Int($0) })
             if relevant.isEmpty { continue }
-            let one = RankingMetrics.user(recommended: recommend(user, k), relevant: relevant, k: k)
+            each.append(RankingMetrics.user(recommended: recommend(user, k), relevant: relevant, k: k))
+        }
+        return mean(k: k, each)
+    }
+
+    /// The mean of per-user metrics; `users` counts them (zeros when there are none).
+    public static func mean(k: Int, _ each: some Sequence<RankingMetrics>) -> RankingMetrics {
+        var total = RankingMetrics(k: k, precision: 0, recall: 0, ndcg: 0, map: 0, users: 0)
+        for one in each {
             total.precision += one.precision
             total.recall += one.recall
             total.ndcg += one.ndcg

@@ -45,24 +45,11 @@ public struct ReplayQuality: Sendable {
 
     /// Recall@k and NDCG@k (and precision, MAP) of one set of served lists.
     public func evaluate(name: String, k: Int, _ served: [(userId: String, eventTime: Int64, items: [String])]) -> Row {
-        var total = RankingMetrics(k: k, precision: 0, recall: 0, ndcg: 0, map: 0, users: 0)
-        for s in served {
-            guard let next = nextStart(user: s.userId, after: s.eventTime) else { continue }
+        let total = RankingMetrics.mean(k: k, served.lazy.compactMap { s -> RankingMetrics? in
+            guard let next = nextStart(user: s.userId, after: s.eventTime) else { return nil }
             let ranked = s.items.prefix(k).map { $0 == next ? 1 : 0 }
-            let one = RankingMetrics.user(recommended: ranked, relevant: [1], k: k)
-            total.precision += one.precision
-            total.recall += one.recall
-            total.ndcg += one.ndcg
-            total.map += one.map
-            total.users += 1
-        }
-        if total.users > 0 {
-            let n = Double(total.users)
-            total.precision /= n
-            total.recall /= n
-            total.ndcg /= n
-            total.map /= n
-        }
+            return RankingMetrics.user(recommended: ranked, relevant: [1], k: k)
+        })
         return Row(name: name, metrics: total)
     }
 }
