@@ -116,6 +116,9 @@ extension RTMLCommand.Replay {
         @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job.", valueName: "duration"))
         var excludeRecent = "24h"
 
+        @Option(name: .customLong("rerank-weight"), help: ArgumentHelp("w in score' = max(score, 0) · (K · p(category))^w: 1 trusts the next-category model fully, 0 ignores it.", valueName: "w"))
+        var rerankWeight = 0.5
+
         @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's.")
         var allowStaleIds = false
 
@@ -153,6 +156,7 @@ extension RTMLCommand.Replay {
             options.serve.k = k
             options.serve.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
             options.serve.allowStaleIds = allowStaleIds
+            options.serve.rerankWeight = rerankWeight
             options.batchJobs = batchJobs
             options.quality = quality
             var temporary: String?

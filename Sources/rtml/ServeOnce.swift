@@ -15,8 +15,9 @@ extension RTMLCommand {
             Per job: the user's sequence id and online features come from the store (--store \
             FILE, or the store ACTIVE names in --stores DIR, looked up again every batch so a \
             promote is followed); the ALS model scores every item; with --rerank a next-category \
-            model re-weights each score by its item's category: score' = max(score, 0) · K · \
-            p(category | the user's features now), K the number of categories; items the user \
+            model re-weights each score by its item's category: score' = max(score, 0) · (K · \
+            p(category | the user's features now))^w, K the number of categories, w = \
+            --rerank-weight (default 0.5, docs/serving.md says why); items the user \
             completed within --exclude-recent are left out; the top -k remain. A user the model \
             has no factors for gets the popularity ranking, marked "coldStart":true.
 
@@ -63,6 +64,9 @@ extension RTMLCommand {
         @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job (0s: keep everything).", valueName: "duration"))
         var excludeRecent = "24h"
 
+        @Option(name: .customLong("rerank-weight"), help: ArgumentHelp("w in score' = max(score, 0) · (K · p(category))^w: 1 trusts the next-category model fully, 0 ignores it.", valueName: "w"))
+        var rerankWeight = 0.5
+
         @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's (users may get other users' recommendations).")
         var allowStaleIds = false
 
@@ -106,6 +110,7 @@ extension RTMLCommand {
             options.k = k
             options.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
             options.allowStaleIds = allowStaleIds
+            options.rerankWeight = rerankWeight
             let server = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: options)
             server.notes.forEach(Console.error)
 

@@ -55,6 +55,25 @@ import Testing
         #expect(checked > 100)
     }
 
+    @Test func theRerankWeightScalesHowFarTheContextMovesTheList() throws {
+        let f = FixtureStore.built
+        let jobs = Data((FixtureStore.dir.lines("jobs.ndjson").prefix(300).joined(separator: "\n") + "\n").utf8)
+        func lists(_ extra: [String]) throws -> [[String]] {
+            let r = try RTML.run(["serve-once", "--store", f.blue, "--model", f.recs] + extra, stdin: jobs)
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.lines.map { (parseJSON($0)["items"] as! [[String: Any]]).map { $0["contentId"] as! String } }
+        }
+        let alone = try lists([])
+        let ignored = try lists(["--rerank", f.nextcat, "--rerank-weight", "0"])
+        let half = try lists(["--rerank", f.nextcat])
+        let full = try lists(["--rerank", f.nextcat, "--rerank-weight", "1"])
+        // w = 0: the context changes nothing (top lists hold positive scores).
+        #expect(ignored == alone)
+        // The default and w = 1 both move lists, and not identically.
+        #expect(zip(alone, half).filter { $0 != $1 }.count > 30)
+        #expect(half != full)
+    }
+
     @Test func anUnknownUserGetsThePopularityRankingMarkedColdStart() throws {
         let f = FixtureStore.built
         let job = #"{"jobId":"j-1","userId":"someone-new","eventTime":"2026-11-26T12:00:00Z","attempt":1}"#

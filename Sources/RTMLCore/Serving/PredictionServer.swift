@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Serves prediction jobs: resolves the store (following `ACTIVE` for a
@@ -14,6 +15,9 @@ public final class PredictionServer {
         public var k = 10
         public var excludeRecentMillis: Int64 = 24 * 3_600_000
         public var allowStaleIds = false
+        /// w in score' = max(score, 0) · (K · p)^w: 1 trusts the category
+        /// model fully, 0 ignores it.
+        public var rerankWeight: Double = 0.5
         /// Serve every user the popularity ranking (replay's baseline).
         public var popularityOnly = false
         /// Read the rerank's features as of the job's event time (`feature_history`,
@@ -209,9 +213,10 @@ public final class PredictionServer {
                     .map(FeatureStore.decodeFeatureRow)
                 : features(job.userId)
             let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
-            let k = Float(p.count)
+            let k = Double(p.count), w = options.rerankWeight
+            let factors = p.map { Float(w == 1 ? k * $0 : pow(k * $0, w)) }
             for i in scores.indices where itemClass[i] >= 0 {
-                scores[i] = max(scores[i], 0) * k * Float(p[itemClass[i]])
+                scores[i] = max(scores[i], 0) * factors[itemClass[i]]
             }
             context = zip(reranker.classes, p).map { ($0, $1) }
         }

@@ -101,9 +101,10 @@ public struct ALSScorer: Sendable {
 ///
 /// Re-weighting: with K categories and p(c) the model's probability of the
 /// item's category given the user's features at the job's time,
-/// `score' = max(score, 0) · K · p(c)`. K·p(c) is 1 when the model is
-/// indifferent (p = 1/K), above 1 for the categories it expects, below for
-/// the others; items without a category keep their score.
+/// `score' = max(score, 0) · (K · p(c))^w` (w: `PredictionServer.Options.rerankWeight`).
+/// K·p(c) is 1 when the model is indifferent (p = 1/K), above 1 for the
+/// categories it expects, below for the others; items without a category
+/// keep their score.
 public struct CategoryReranker: Sendable {
     public let name: String
     public let version: Int?
