@@ -123,3 +123,32 @@ struct PartitionOptions: ParsableArguments {
         return partition
     }
 }
+
+/// How recommendations are made from scores: what serve-once and replay share.
+struct ServingOptions: ParsableArguments {
+    @Option(name: .short, help: "Items per recommendation.")
+    var k = 10
+
+    @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job (0s: keep everything).", valueName: "duration"))
+    var excludeRecent = "24h"
+
+    @Option(name: .customLong("rerank-weight"), help: ArgumentHelp("w in score' = max(score, 0) · (K · p(category))^w: 1 trusts the next-category model fully, 0 ignores it.", valueName: "w"))
+    var rerankWeight = 0.5
+
+    @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's (users may get other users' recommendations).")
+    var allowStaleIds = false
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("'-k' must be at least 1") }
+        _ = try DurationText.flag(excludeRecent, "--exclude-recent")
+    }
+
+    func options() throws -> PredictionServer.Options {
+        var options = PredictionServer.Options()
+        options.k = k
+        options.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
+        options.allowStaleIds = allowStaleIds
+        options.rerankWeight = rerankWeight
+        return options
+    }
+}

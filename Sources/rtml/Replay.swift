@@ -110,17 +110,7 @@ extension RTMLCommand.Replay {
         @Option(help: ArgumentHelp("A next-category model that re-weights the scores by real-time features.", valueName: "ref"))
         var rerank: String?
 
-        @Option(name: .short, help: "Items per recommendation.")
-        var k = 10
-
-        @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job.", valueName: "duration"))
-        var excludeRecent = "24h"
-
-        @Option(name: .customLong("rerank-weight"), help: ArgumentHelp("w in score' = max(score, 0) · (K · p(category))^w: 1 trusts the next-category model fully, 0 ignores it.", valueName: "w"))
-        var rerankWeight = 0.5
-
-        @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's.")
-        var allowStaleIds = false
+        @OptionGroup var serving: ServingOptions
 
         @Option(name: .customLong("batch-jobs"), help: "Jobs per serving micro-batch.")
         var batchJobs = 512
@@ -142,10 +132,8 @@ extension RTMLCommand.Replay {
         func validate() throws {
             guard (store == nil) != (stores == nil) else { throw ValidationError("give exactly one of --store and --stores") }
             guard !files.isEmpty else { throw ValidationError("name the recorded day to replay") }
-            guard k >= 1 else { throw ValidationError("'-k' must be at least 1") }
             guard batchJobs >= 1 else { throw ValidationError("'--batch-jobs' must be at least 1") }
             if let slo { _ = try DurationText.flag(slo, "--slo") }
-            _ = try DurationText.flag(excludeRecent, "--exclude-recent")
         }
 
         func run() throws {
@@ -153,10 +141,7 @@ extension RTMLCommand.Replay {
             var options = ReplayOptions()
             options.pace = try pace.options()
             options.sourceStore = source
-            options.serve.k = k
-            options.serve.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
-            options.serve.allowStaleIds = allowStaleIds
-            options.serve.rerankWeight = rerankWeight
+            options.serve = try serving.options()
             options.batchJobs = batchJobs
             options.quality = quality
             var temporary: String?
@@ -270,7 +255,6 @@ extension RTMLCommand.Replay {
 
         func validate() throws {
             if let slo { _ = try DurationText.flag(slo, "--slo") }
-            guard k >= 1 else { throw ValidationError("'-k' must be at least 1") }
         }
 
         func run() throws {

@@ -58,17 +58,7 @@ extension RTMLCommand {
         @Option(name: .customLong("predictions-db"), help: ArgumentHelp("The pull sink's database, instead of the feature store (created when missing).", valueName: "file"))
         var predictionsDB: String?
 
-        @Option(name: .short, help: "Items per recommendation.")
-        var k = 10
-
-        @Option(name: .customLong("exclude-recent"), help: ArgumentHelp("Leave out content the user completed within this time before the job (0s: keep everything).", valueName: "duration"))
-        var excludeRecent = "24h"
-
-        @Option(name: .customLong("rerank-weight"), help: ArgumentHelp("w in score' = max(score, 0) · (K · p(category))^w: 1 trusts the next-category model fully, 0 ignores it.", valueName: "w"))
-        var rerankWeight = 0.5
-
-        @Flag(name: .customLong("allow-stale-ids"), help: "Serve even when the model's sequence ids do not match the store's (users may get other users' recommendations).")
-        var allowStaleIds = false
+        @OptionGroup var serving: ServingOptions
 
         @Flag(help: "Keep reading a live pipe; serve jobs as they arrive.")
         var follow = false
@@ -93,7 +83,6 @@ extension RTMLCommand {
 
         func validate() throws {
             guard (store == nil) != (stores == nil) else { throw ValidationError("give exactly one of --store and --stores") }
-            guard k >= 1 else { throw ValidationError("'-k' must be at least 1") }
             guard batchJobs >= 1 else { throw ValidationError("'--batch-jobs' must be at least 1") }
             guard maxAttempts >= 1 else { throw ValidationError("'--max-attempts' must be at least 1") }
             let sinks = Set(sink.split(separator: ",").map(String.init))
@@ -106,12 +95,7 @@ extension RTMLCommand {
             let location: StoreLocation = store.map { .file($0) } ?? .directory(stores!)
             let scorer = try Self.loadScorer(model)
             let reranker = try rerank.map(Self.loadReranker)
-            var options = PredictionServer.Options()
-            options.k = k
-            options.excludeRecentMillis = try DurationText.flag(excludeRecent, "--exclude-recent")
-            options.allowStaleIds = allowStaleIds
-            options.rerankWeight = rerankWeight
-            let server = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: options)
+            let server = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
             server.notes.forEach(Console.error)
 
             if let user {
