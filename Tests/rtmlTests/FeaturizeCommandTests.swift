@@ -118,6 +118,45 @@ import Testing
         #expect(Set(dir.lines("rejects.ndjson")).count == refStats["rejected"] as? Int)
     }
 
+    /// A store an older rtml wrote (schema version 1, events in a table of
+    /// their own) takes the next day's events: featurize upgrades it and
+    /// ends with the store a run of this rtml on both days makes.
+    @Test func aVersion1StoreIsUpgradedAndContinuesAsANewStoreWould() throws {
+        let dir = Workdir()
+        let events = try Self.ingestedDay(dir)
+        let lines = dir.lines("events.ndjson")
+        let half = lines.count / 2
+        try (lines[..<half].joined(separator: "\n") + "\n").write(toFile: dir.path("day1.ndjson"), atomically: true, encoding: .utf8)
+        try (lines[half...].joined(separator: "\n") + "\n").write(toFile: dir.path("day2.ndjson"), atomically: true, encoding: .utf8)
+        _ = events
+        let old = dir.path("old.db"), new = dir.path("new.db")
+        for db in [old, new] {
+            let r = try featurize([dir.path("day1.ndjson"), "--store", db, "--quiet", "-o", "/dev/null"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let down = try RTML.shell(["/usr/bin/sqlite3", old, StoreVersions.downgradeToVersion1])
+        #expect(down.status == 0, "\(down.stderr)")
+        let before = try RTML.shell(["/usr/bin/sqlite3", "-readonly", old, "SELECT type FROM sqlite_master WHERE name = 'events'"])
+        #expect(before.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "table")
+
+        // Readers take a version 1 store as it is (diff: 1 = differences found, the schema version).
+        let reader = try RTML.run(["diff", old, new, "--tables", "features"])
+        #expect(reader.status == 1 && reader.stdoutText.contains("schema_version 1 in a, 2 in b"), "\(reader.stdoutText) \(reader.stderr)")
+
+        for db in [old, new] {
+            let r = try featurize([dir.path("day2.ndjson"), "--store", db, "--quiet", "-o", "/dev/null"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let want = try Self.dump(new), got = try Self.dump(old)
+        for table in want.keys.sorted() {
+            #expect(got[table] == want[table], "\(table) differs after the upgrade")
+        }
+        #expect((got["events"] ?? "").split(separator: "\n").count > 1000)
+        let after = try RTML.shell(["/usr/bin/sqlite3", "-readonly", old,
+            "SELECT type FROM sqlite_master WHERE name = 'events'; SELECT value FROM meta WHERE key = 'schema_version'; SELECT count(*) FROM sqlite_master WHERE name = 'events_user_time'"])
+        #expect(after.stdoutText.split(separator: "\n") == ["view", "2", "0"])
+    }
+
     @Test func rawEventsAreRejectedNotCrashed() throws {
         let dir = Workdir()
         let raw = dir.path("raw.ndjson")

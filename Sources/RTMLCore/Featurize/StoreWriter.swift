@@ -156,8 +156,8 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    /// The batches in one transaction. History and events rows go in in
-    /// processing order (their row_id is that order); rows of tables keyed
+    /// The batches in one transaction. History rows (each with its event)
+    /// go in in processing order (their row_id is that order); rows of tables keyed
     /// by user go in sorted by key, so SQLite walks each B-tree once in
     /// order instead of jumping between random leaves. Online rows and
     /// state of the same key across batches collapse to the one the last
@@ -188,11 +188,9 @@ final class StoreWriter: @unchecked Sendable {
                         _ = try batch.sequenceId(forUser: events[i].userId)
                         if let content = events[i].contentId { _ = try batch.itemId(forContent: content) }
                     }
-                    try batch.insertEvents(events)
+                    // One row per event: its features as of the event, and the event.
+                    try b.history.withUnsafeBufferPointer { try batch.insertHistory($0, events: events) }
                 }
-            }
-            for b in batches {
-                try b.history.withUnsafeBufferPointer { try batch.insertHistory($0) }
             }
             for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
             for b in batches {

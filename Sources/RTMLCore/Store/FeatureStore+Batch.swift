@@ -14,12 +14,12 @@ struct VectorRef: Equatable {
 
 /// The write path's prepared statements, made once per connection.
 final class WriteStatements {
-    let upsertFeatures, insertHistory, insertWindow, insertEvent: RawStatement
+    let upsertFeatures, insertHistory, insertWindow: RawStatement
     let insertSequenceId, insertItemId: RawStatement
     let upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState: RawStatement
     let upsertPrediction: RawStatement
     /// The multi-row forms (`StoreSchema.rowsPerInsert` rows each).
-    let insertHistoryRows, insertWindowRows, insertEventRows: RawStatement
+    let insertHistoryRows, insertWindowRows: RawStatement
     let allHistoryPointers: RawStatement
     let vectorAtRow: [RawStatement]
 
@@ -31,7 +31,6 @@ final class WriteStatements {
         upsertFeatures = try make(StoreSchema.upsertFeaturesSQL, "features")
         insertHistory = try make(StoreSchema.insertHistorySQL, "feature_history")
         insertWindow = try make(StoreSchema.insertWindowSQL, "user_windows")
-        insertEvent = try make(StoreSchema.insertEventSQL, "events")
         insertSequenceId = try make(StoreSchema.insertSequenceIdSQL, "sequence_ids")
         insertItemId = try make(StoreSchema.insertItemIdSQL, "item_ids")
         upsertCheckpoint = try make(StoreSchema.upsertCheckpointSQL, "checkpoint")
@@ -43,15 +42,14 @@ final class WriteStatements {
         let n = StoreSchema.rowsPerInsert
         insertHistoryRows = try make(StoreSchema.insertSQL("feature_history", StoreSchema.historyInsertColumns, rows: n), "feature_history")
         insertWindowRows = try make(StoreSchema.insertSQL("user_windows", StoreSchema.windowInsertColumns, rows: n), "user_windows")
-        insertEventRows = try make(StoreSchema.insertSQL("events", StoreSchema.eventInsertColumns, rows: n), "events")
         allHistoryPointers = try make(StoreSchema.allHistoryPointersSQL, "feature_history")
         vectorAtRow = try StoreSchema.vectorColumnIndices.map { try make(StoreSchema.vectorAtRowSQL($0), "feature_history") }
     }
 
     func finalizeAll() {
-        for s in [upsertFeatures, insertHistory, insertWindow, insertEvent, insertSequenceId, insertItemId,
+        for s in [upsertFeatures, insertHistory, insertWindow, insertSequenceId, insertItemId,
                   upsertCheckpoint, upsertUserState, deleteUserState, upsertWindowState, deleteWindowState,
-                  upsertPrediction, allHistoryPointers, insertHistoryRows, insertWindowRows, insertEventRows] + vectorAtRow {
+                  upsertPrediction, allHistoryPointers, insertHistoryRows, insertWindowRows] + vectorAtRow {
             s.finalize()
         }
     }
@@ -191,30 +189,38 @@ extension FeatureStore {
             try st.run()
         }
 
-        /// Appends a row to `feature_history`. Each vector column is stored
-        /// only when it differs from the user's previous history row (by
-        /// insertion order); its `<name>_row` column points at the row that
-        /// holds the value (NULL when the value is NULL).
-        public func insertHistory(_ row: FeatureRow) throws {
+        /// Appends a row to `feature_history`, with the event that made it
+        /// (its `message_id`, content and position columns; the `events`
+        /// view shows it) or without one (those columns NULL). Each vector
+        /// column is stored only when it differs from the user's previous
+        /// history row (by insertion order); its `<name>_row` column points
+        /// at the row that holds the value (NULL when the value is NULL).
+        public func insertHistory(_ row: FeatureRow, event: StoredEvent? = nil) throws {
             try check()
-            try bindHistory(row, to: s.insertHistory, at: 0)
+            try bindHistory(row, event: event, to: s.insertHistory, at: 0)
             try s.insertHistory.run()
         }
 
         /// Appends rows to `feature_history` as `insertHistory` does one by
-        /// one, `StoreSchema.rowsPerInsert` per statement.
-        public func insertHistory(_ rows: UnsafeBufferPointer<FeatureRow>) throws {
+        /// one, `StoreSchema.rowsPerInsert` per statement; `events`, when
+        /// given, holds row i's event at i.
+        public func insertHistory(_ rows: UnsafeBufferPointer<FeatureRow>, events: UnsafeBufferPointer<StoredEvent>? = nil) throws {
             try check()
+            if let events, events.count != rows.count {
+                throw RTMLError("\(store.path): \(rows.count) history rows came with \(events.count) events")
+            }
             let n = StoreSchema.rowsPerInsert
             let width = Int32(StoreSchema.historyInsertColumns.count)
             var i = 0
             while rows.count - i >= n {
-                for k in 0..<n { try bindHistory(rows[i + k], to: s.insertHistoryRows, at: Int32(k) * width) }
+                for k in 0..<n {
+                    try bindHistory(rows[i + k], event: events?[i + k], to: s.insertHistoryRows, at: Int32(k) * width)
+                }
                 try s.insertHistoryRows.run()
                 i += n
             }
             while i < rows.count {
-                try bindHistory(rows[i], to: s.insertHistory, at: 0)
+                try bindHistory(rows[i], event: events?[i], to: s.insertHistory, at: 0)
                 try s.insertHistory.run()
                 i += 1
             }
@@ -222,8 +228,14 @@ extension FeatureStore {
 
         /// Binds one history row at parameters `offset + 1...` and moves the
         /// row id and the user's vector pointers on (as if it were inserted).
-        private func bindHistory(_ row: FeatureRow, to st: RawStatement, at offset: Int32) throws {
+        private func bindHistory(_ row: FeatureRow, event: StoredEvent?, to st: RawStatement, at offset: Int32) throws {
             try checkWidth(row)
+            // The events view reads the event's user, time, arrival and name from the row.
+            if let event, event.userId != row.userId || event.eventTs != row.eventTs || event.receivedAt != row.updatedAt
+                || row.values[StoreSchema.lastEventIndex] != .text(event.event) {
+                throw RTMLError(
+                    "\(store.path): event \(event.messageId) (user '\(event.userId)', time \(event.eventTs), \(event.event)) does not belong to the history row of user '\(row.userId)' at \(row.eventTs)")
+            }
             let columns = StoreSchema.featureColumns
             let rowId = try nextRowId()
             // The user's entry, changed in place below: one hash lookup per row.
@@ -264,6 +276,17 @@ extension FeatureStore {
             }
             st.bind(index, row.eventTs)
             st.bind(index + 1, row.updatedAt)
+            index += 2
+            if let event {
+                st.bind(index, event.messageId)
+                st.bind(index + 1, event.contentId)
+                st.bind(index + 2, event.category)
+                st.bind(index + 3, event.durationSec)
+                st.bind(index + 4, event.positionSec)
+                st.bind(index + 5, event.rating)
+            } else {
+                for k in 0..<Int32(StoreSchema.eventColumns.count) { st.bindNull(index + k) }
+            }
             store.nextHistoryRowId = rowId + 1
         }
 
@@ -286,32 +309,6 @@ extension FeatureStore {
             st.bind(offset + 3, window.windowStart)
             st.bind(offset + 4, window.windowEnd)
             st.bind(offset + 5, window.count)
-        }
-
-        /// Appends an accepted event to `events`.
-        public func insertEvent(_ e: StoredEvent) throws {
-            try check()
-            Self.bindEvent(e, to: s.insertEvent, at: 0)
-            try s.insertEvent.run()
-        }
-
-        /// Appends events to `events`, `StoreSchema.rowsPerInsert` per statement.
-        public func insertEvents(_ events: UnsafeBufferPointer<StoredEvent>) throws {
-            try check()
-            try insertRows(events, many: s.insertEventRows, one: s.insertEvent, width: 10, bind: Self.bindEvent)
-        }
-
-        private static func bindEvent(_ e: StoredEvent, to st: RawStatement, at offset: Int32) {
-            st.bind(offset + 1, e.userId)
-            st.bind(offset + 2, e.event)
-            st.bind(offset + 3, e.eventTs)
-            st.bind(offset + 4, e.receivedAt)
-            st.bind(offset + 5, e.messageId)
-            st.bind(offset + 6, e.contentId)
-            st.bind(offset + 7, e.category)
-            st.bind(offset + 8, e.durationSec)
-            st.bind(offset + 9, e.positionSec)
-            st.bind(offset + 10, e.rating)
         }
 
         /// Full multi-row statements, then the rest one row at a time.

@@ -138,16 +138,24 @@ public final class FeatureStore {
                 // Fail now, with a clear message, when another writer holds the store.
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 defer { try? db.execute(sql: "ROLLBACK") }
+                var changed = false
                 if let color {
                     if let stored = meta["color"], stored != color {
                         throw RTMLError("\(path): store is \(stored), not \(color)")
                     }
                     if meta["color"] == nil {
                         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('color', ?)", arguments: [color])
-                        try db.execute(sql: "COMMIT")
                         meta["color"] = color
+                        changed = true
                     }
                 }
+                // A writer keeps the store at the schema it writes (StoreUpgrade.swift).
+                if let version = Int(meta["schema_version"] ?? ""), version < StoreSchema.version {
+                    try upgradeOneToTwo(db, path: path)
+                    meta["schema_version"] = String(StoreSchema.version)
+                    changed = true
+                }
+                if changed { try db.execute(sql: "COMMIT") }
                 return meta
             }
             return FeatureStore(path: path, queue: queue, meta: meta, readOnly: false, busyTimeout: busyTimeout)

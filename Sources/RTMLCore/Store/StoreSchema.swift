@@ -5,9 +5,14 @@
 /// `features` and `feature_history` without touching this file.
 enum StoreSchema {
     /// The version this binary writes and the newest it can read.
-    static let version = 1
+    /// Version 1 kept accepted events in a table of their own beside
+    /// `feature_history`; version 2 keeps them in the history row each
+    /// event made (`StoreUpgrade` moves a version 1 store's events over).
+    static let version = 2
 
     static let featureColumns = FeatureSchema.columns
+    /// `last_event`: in a row an event made, that event's name (the `events` view's `event`).
+    static let lastEventIndex = FeatureSchema.index(of: "last_event")!
 
     /// Indices (into `featureColumns`) of the vector columns: in history each
     /// is stored only when it changed, with a `<name>_row` pointer beside it.
@@ -57,7 +62,8 @@ enum StoreSchema {
               user_id TEXT NOT NULL,
               \(historyColumns.joined(separator: ",\n  ")),
               event_ts INTEGER NOT NULL,
-              updated_at INTEGER NOT NULL
+              updated_at INTEGER NOT NULL,
+              \(eventColumnDefinitions.joined(separator: ",\n  "))
             )
             """)
 
@@ -96,21 +102,7 @@ enum StoreSchema {
             ) WITHOUT ROWID
             """)
 
-        sql.append("""
-            CREATE TABLE events (
-              row_id INTEGER PRIMARY KEY,
-              user_id TEXT NOT NULL,
-              event TEXT NOT NULL,
-              event_ts INTEGER NOT NULL,
-              received_at INTEGER NOT NULL,
-              message_id TEXT NOT NULL,
-              content_id TEXT,
-              category TEXT,
-              duration_sec REAL,
-              position_sec REAL,
-              rating REAL
-            )
-            """)
+        sql.append(eventsViewSQL)
 
         sql.append("CREATE TABLE sequence_ids (user_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
         sql.append("CREATE TABLE item_ids (content_id TEXT PRIMARY KEY NOT NULL, seq_id INTEGER NOT NULL UNIQUE)")
@@ -154,10 +146,32 @@ enum StoreSchema {
     ///
     /// SQLite appends the rowid (row_id) to every index entry, so each is
     /// ordered by (user_id, event_ts, row_id) without storing row_id twice.
+    ///
+    /// Version 2 has one: `events` is a view of `feature_history`, so the
+    /// history index serves a user's events too.
     static let readIndexes: [(name: String, sql: String)] = [
         ("feature_history_user_time", "CREATE INDEX IF NOT EXISTS feature_history_user_time ON feature_history(user_id, event_ts)"),
-        ("events_user_time", "CREATE INDEX IF NOT EXISTS events_user_time ON events(user_id, event_ts)"),
     ]
+
+    /// What a history row records of the event that made it, besides
+    /// `user_id`, `last_event` (the event's name), `event_ts` and
+    /// `updated_at` (its receivedAt). NULL in a row no event made.
+    static let eventColumns: [(name: String, type: String)] = [
+        ("message_id", "TEXT"), ("content_id", "TEXT"), ("category", "TEXT"),
+        ("duration_sec", "REAL"), ("position_sec", "REAL"), ("rating", "REAL"),
+    ]
+
+    private static var eventColumnDefinitions: [String] { eventColumns.map { "\($0.name) \($0.type)" } }
+
+    /// The accepted events, one per history row an event made, in processing
+    /// order: the columns version 1's `events` table had, so readers do not
+    /// care which version they read.
+    static let eventsViewSQL = """
+        CREATE VIEW events AS
+        SELECT row_id, user_id, last_event AS event, event_ts, updated_at AS received_at,
+          message_id, content_id, category, duration_sec, position_sec, rating
+        FROM feature_history WHERE message_id IS NOT NULL
+        """
 
     /// Every user's latest history row's vector pointers, by one scan in
     /// row_id order (the last row per user wins).
@@ -192,17 +206,12 @@ enum StoreSchema {
     }
 
     static var historyInsertColumns: [String] {
-        ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"]
+        ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"] + eventColumns.map(\.name)
     }
     static let windowInsertColumns = ["user_id", "event", "window_start", "window_end", "n"]
-    static let eventInsertColumns = [
-        "user_id", "event", "event_ts", "received_at", "message_id", "content_id", "category",
-        "duration_sec", "position_sec", "rating",
-    ]
 
     static var insertHistorySQL: String { insertSQL("feature_history", historyInsertColumns) }
     static var insertWindowSQL: String { insertSQL("user_windows", windowInsertColumns) }
-    static var insertEventSQL: String { insertSQL("events", eventInsertColumns) }
 
     static let insertSequenceIdSQL = "INSERT INTO sequence_ids (user_id, seq_id) VALUES (?, ?)"
     static let insertItemIdSQL = "INSERT INTO item_ids (content_id, seq_id) VALUES (?, ?)"

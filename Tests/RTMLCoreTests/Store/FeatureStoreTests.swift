@@ -10,8 +10,8 @@ import Testing
         let store = try FeatureStore.open(path: path, mode: .mustCreate, color: "blue")
         let id = store.storeId
         #expect(UUID(uuidString: id) != nil)
-        #expect(store.schemaVersion == 1)
-        #expect(try store.meta("schema_version") == "1")
+        #expect(store.schemaVersion == FeatureStore.currentSchemaVersion)
+        #expect(try store.meta("schema_version") == String(FeatureStore.currentSchemaVersion))
         #expect(try store.meta("color") == "blue")
         #expect(try store.meta("rtml_version") == RTMLVersion.string)
         let created = try #require(try store.meta("created_at"))

@@ -34,3 +34,26 @@ func rtmlError(_ body: () throws -> Void) -> RTMLError? {
         return RTMLError("unexpected error type: \(error)")
     }
 }
+
+/// A history row that records only its event (features NULL, `last_event`
+/// the event's name): for tests that need a store's `events` and nothing else.
+func eventOnlyRow(_ e: StoredEvent) -> FeatureRow {
+    var values = [FeatureValue](repeating: .null, count: FeatureSchema.columns.count)
+    values[FeatureSchema.index(of: "last_event")!] = .text(e.event)
+    return FeatureRow(userId: e.userId, eventTs: e.eventTs, updatedAt: e.receivedAt, values: values)
+}
+
+extension FeatureStore.Batch {
+    /// Appends an event as `featurize` would, without features.
+    func insertEvent(_ e: StoredEvent) throws {
+        try insertHistory(eventOnlyRow(e), event: e)
+    }
+}
+
+/// `sampleRow` for the row an event made: its user, time, arrival and name.
+func sampleRow(for e: StoredEvent, seed: Int64) -> FeatureRow {
+    var row = sampleRow(e.userId, eventTs: e.eventTs, seed: seed)
+    row.updatedAt = e.receivedAt
+    row.values[FeatureSchema.index(of: "last_event")!] = .text(e.event)
+    return row
+}

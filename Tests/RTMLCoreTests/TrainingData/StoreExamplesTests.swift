@@ -14,17 +14,15 @@ import Testing
     func leakyStore(_ dir: TempDir) throws -> FeatureStore {
         let store = try FeatureStore.open(path: dir.path("s.db"))
         try store.transaction { b in
-            try b.insertHistory(sampleRow("u", eventTs: 1_000, seed: 1))
-            try b.insertHistory(sampleRow("u", eventTs: 5_000, seed: 5))  // arrives early, happened later
-            try b.insertHistory(sampleRow("u", eventTs: 2_000, seed: 2))
-            try b.insertHistory(sampleRow("u", eventTs: 3_000, seed: 3))
-            try b.insertEvent(event("u", "app.open", 1_000))
-            try b.insertEvent(event("u", "content.start", 5_000, category: "focus"))
-            try b.insertEvent(event("u", "search", 2_000))
-            try b.insertEvent(event("u", "content.complete", 3_000, category: "sleep"))
-            // Much later activity, so the horizons above are observable.
-            try b.insertHistory(sampleRow("v", eventTs: 100_000, seed: 9))
-            try b.insertEvent(event("v", "app.open", 100_000))
+            // Each history row with the event that made it, in arrival order.
+            for (e, seed) in [
+                (event("u", "app.open", 1_000), 1), (event("u", "content.start", 5_000, category: "focus"), 5),
+                (event("u", "search", 2_000), 2), (event("u", "content.complete", 3_000, category: "sleep"), 3),
+                // Much later activity, so the horizons above are observable.
+                (event("v", "app.open", 100_000), 9),
+            ] as [(StoredEvent, Int64)] {
+                try b.insertHistory(sampleRow(for: e, seed: seed), event: e)
+            }
         }
         return store
     }
