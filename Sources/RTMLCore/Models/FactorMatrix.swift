@@ -33,7 +33,8 @@ final class FactorMatrix: @unchecked Sendable {
         // factors is 12,500 pages), so ask for 2 MB pages where the kernel
         // gives them on request (transparent_hugepage = madvise). Advice only:
         // if refused, nothing changes but speed.
-        if huge { _ = madvise(raw, (bytes + FactorMatrix.hugePage - 1) / FactorMatrix.hugePage * FactorMatrix.hugePage, MADV_HUGEPAGE) }
+        // Whole huge pages only: the block's tail may share a page with other memory.
+        if huge { _ = madvise(raw, bytes / FactorMatrix.hugePage * FactorMatrix.hugePage, MADV_HUGEPAGE) }
         #endif
         base = raw.bindMemory(to: Float.self, capacity: count)
         base.initialize(repeating: 0, count: count)
