@@ -41,8 +41,13 @@ public final class PredictionServer {
     private let itemIndex: [String: Int32]
     /// Rerank class of each item's category, -1 when none.
     private let itemClass: [Int]
-    private var scores: [Float] = []
-    private var excluded: Set<Int> = []
+    /// One job's item scores (room for the scorer's padded item count).
+    private let scratch: UnsafeMutablePointer<Float>
+    private var top = TopScores()
+    /// Per rerank class: (K · p)^w of the job being served.
+    private var classFactor: [Float]
+    /// Reused by `serve(_:now:)`.
+    private let results = ServedBatch()
     /// Item indices without a content id (never recommended).
     private let unnamed: [Int]
     private var inputBuffer: [Double] = []
@@ -71,8 +76,13 @@ public final class PredictionServer {
         featureSQL = "SELECT " + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
             + " FROM features WHERE user_id = ?"
         itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
+        classFactor = [Float](repeating: 1, count: reranker?.classes.count ?? 0)
+        scratch = .allocate(capacity: max(scorer.byFactor.paddedCount, 1))
+        scratch.initialize(repeating: 0, count: max(scorer.byFactor.paddedCount, 1))
         try ensureStore()
     }
+
+    deinit { scratch.deallocate() }
 
     /// Opens the store the location names now, checking it fits the models;
     /// for a stores directory, switches when `ACTIVE` has changed.
@@ -118,21 +128,31 @@ public final class PredictionServer {
     /// Serves a batch in one read transaction (one consistent snapshot).
     /// A store that cannot be read fails every job of the batch, not the run.
     public func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, Failure>] {
+        serve(jobs, into: results, now: now)
+        if let failure = results.failure { return jobs.map { _ in .failure(Failure(reason: failure)) } }
+        let classes = reranker?.classes
+        return jobs.indices.map { .success(results.prediction($0, job: jobs[$0], scorer: scorer, classes: classes)) }
+    }
+
+    /// The serving loop's path: the same work, results into `out`'s flat
+    /// storage instead of a `Prediction` per job. On a store error
+    /// `out.failure` holds the reason for every job of the batch.
+    func serve(_ jobs: [PredictionJob], into out: ServedBatch, now: () -> Int64) {
+        out.reset(jobs: jobs.count, k: max(options.k, 0), classCount: reranker?.classes.count ?? 0)
         do {
             try ensureStore()
-            return try store!.read { db in
+            try store!.read { db in
                 try recent!.refresh(db)
-                return try jobs.map { job in
+                for j in jobs.indices {
                     let start = Monotonic.nanoseconds()
-                    let result = try serveOne(job, db: db, now: now)
+                    try serveOne(jobs[j], as: j, into: out, db: db, now: now)
                     serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
-                    return result
                 }
             }
         } catch let error as RTMLError {
-            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error.message)")) }
+            out.failure = "store unreadable: \(error.message)"
         } catch {
-            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error)")) }
+            out.failure = "store unreadable: \(error)"
         }
     }
 
@@ -195,16 +215,17 @@ public final class PredictionServer {
         + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
         + ", event_ts, updated_at FROM feature_history_full WHERE user_id = ? AND event_ts <= ? ORDER BY event_ts DESC, row_id DESC LIMIT 1"
 
-    private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
+    private func serveOne(_ job: PredictionJob, as j: Int, into out: ServedBatch, db: Database, now: () -> Int64) throws {
         try prepareReads(db)
         let seq = try sequenceId(job.userId)
         let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
+        let n = scorer.itemCount
+        let scores = scratch
         if cold {
-            scorer.popularityScores(into: &scores)
+            scorer.popularityShares.withUnsafeBufferPointer { scores.update(from: $0.baseAddress!, count: n) }
         } else {
-            scorer.scores(user: seq!, into: &scores)
+            scorer.writeScores(user: seq!, to: scores)
         }
-        var context: [(String, Double)]?
         if let reranker {
             // Replay's quality rows ask for the features as of the job's time
             // (point in time, from history); serving reads the online row.
@@ -214,21 +235,33 @@ public final class PredictionServer {
                 : features(job.userId)
             let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
             let k = Double(p.count), w = options.rerankWeight
-            let factors = p.map { Float(w == 1 ? k * $0 : pow(k * $0, w)) }
-            for i in scores.indices where itemClass[i] >= 0 {
-                scores[i] = max(scores[i], 0) * factors[itemClass[i]]
+            for c in p.indices {
+                classFactor[c] = Float(w == 1 ? k * p[c] : pow(k * p[c], w))
+                out.context[j * out.classCount + c] = p[c]
             }
-            context = zip(reranker.classes, p).map { ($0, $1) }
+            itemClass.withUnsafeBufferPointer { itemClass in
+                classFactor.withUnsafeBufferPointer { factor in
+                    for i in 0..<n where itemClass[i] >= 0 {
+                        scores[i] = max(scores[i], 0) * factor[itemClass[i]]
+                    }
+                }
+            }
         }
         // Excluded items drop to -inf rather than being looked up per item in the top-k loop.
-        recent!.items(user: job.userId, at: job.eventTime, into: &excluded)
-        for i in excluded { scores[i] = -.infinity }
+        recent!.exclude(user: job.userId, at: job.eventTime, in: scores)
         for i in unnamed { scores[i] = -.infinity }
-        let best = TopK.select(options.k, from: scores.count) { scores[$0] }.filter { scores[$0] > -.infinity }
-        return .success(Prediction(
-            jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
-            items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
-            coldStart: cold, eventTime: job.eventTime, eventTimeText: job.eventTimeText, predictedAt: now(),
-            context: context, replayStamp: job.replayStamp))
+        top.select(options.k, from: scores, count: n)
+        var kept = 0
+        let base = j * out.k
+        for r in 0..<top.count {
+            let best = top.item(r)
+            guard best.score > -.infinity else { continue }
+            out.item[base + kept] = Int32(best.index)
+            out.score[base + kept] = best.score
+            kept += 1
+        }
+        out.itemCount[j] = Int32(kept)
+        out.coldStart[j] = cold
+        out.predictedAt[j] = now()
     }
 }

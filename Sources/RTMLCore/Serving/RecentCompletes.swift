@@ -42,6 +42,13 @@ final class RecentCompletes {
         for (item, ts) in list where ts <= time && ts >= time - keepMillis { out.insert(item) }
     }
 
+    /// Sets the score of every item `user` completed in `[time − keep, time]` to -inf
+    /// (the same items as `items(user:at:into:)`, without building a set).
+    func exclude(user: String, at time: Int64, in scores: UnsafeMutablePointer<Float>) {
+        guard let list = byUser[user] else { return }
+        for (item, ts) in list where ts <= time && ts >= time - keepMillis { scores[item] = -.infinity }
+    }
+
     /// Forgets completes too old to matter for any job near the newest event
     /// (with an hour of slack for jobs that arrive late).
     private func prune() {

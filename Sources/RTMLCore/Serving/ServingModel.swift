@@ -16,6 +16,10 @@ public struct ALSScorer: Sendable {
     /// A user index with an all-zero factor row had no training interactions.
     let knownUsers: [Bool]
     public let sequenceMapFingerprint: String?
+    /// The item factors factor-major, for scoring eight items at once (ItemFactorsByFactor.swift).
+    let byFactor: ItemFactorsByFactor
+    /// `popularityScores` computed once: it is the same list for every cold-start job.
+    let popularityShares: [Float]
 
     public init(bundle: ModelBundle, path: String, name: String, version: Int?) throws {
         guard bundle.kind == "als" else {
@@ -48,6 +52,9 @@ public struct ALSScorer: Sendable {
         let f = factors
         knownUsers = (0..<userCount).map { u in (0..<f).contains { users.floats![u * f + $0] != 0 } }
         sequenceMapFingerprint = bundle.sequenceMapFingerprint
+        byFactor = ItemFactorsByFactor(itemFactors: itemFactors, itemCount: itemCount, factors: factors)
+        let top = max(popularity.max() ?? 1, 1)
+        popularityShares = popularity.map { $0 / top }
     }
 
     /// Whether the model learned factors for this user index.
@@ -88,11 +95,18 @@ public struct ALSScorer: Sendable {
         }
     }
 
+    /// The same scores as `scores(user:into:)`, into `out` (room for
+    /// `byFactor.paddedCount` floats): the serving loop's fast path.
+    func writeScores(user: Int, to out: UnsafeMutablePointer<Float>) {
+        userFactors.withUnsafeBufferPointer { u in
+            byFactor.scores(user: u.baseAddress! + user * factors, into: out)
+        }
+    }
+
     /// Popularity as a score in [0, 1] (share of the most popular item's count).
     public func popularityScores(into out: inout [Float]) {
-        let top = max(popularity.max() ?? 1, 1)
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: popularity.lazy.map { $0 / top })
+        out.append(contentsOf: popularityShares)
     }
 }
 
