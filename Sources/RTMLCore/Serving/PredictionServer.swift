@@ -45,7 +45,7 @@ public final class PredictionServer {
     private let scratch: UnsafeMutablePointer<Float>
     private var top = TopScores()
     /// Per rerank class: (K · p)^w of the job being served.
-    private var classFactor: [Float]
+    private let classFactor: UnsafeMutablePointer<Float>
     /// Reused by `serve(_:now:)`.
     private let results = ServedBatch()
     /// Item indices without a content id (never recommended).
@@ -73,16 +73,22 @@ public final class PredictionServer {
         } else {
             featureColumns = []
         }
+        featureColumnIsReal = featureColumns.map { FeatureSchema.columns[$0].type == .real }
+        featureColumnIsInteger = featureColumns.map { FeatureSchema.columns[$0].type == .integer }
         featureSQL = "SELECT " + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
             + " FROM features WHERE user_id = ?"
         itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
-        classFactor = [Float](repeating: 1, count: reranker?.classes.count ?? 0)
+        classFactor = .allocate(capacity: max(reranker?.classes.count ?? 0, 1))
+        classFactor.initialize(repeating: 1, count: max(reranker?.classes.count ?? 0, 1))
         scratch = .allocate(capacity: max(scorer.byFactor.paddedCount, 1))
         scratch.initialize(repeating: 0, count: max(scorer.byFactor.paddedCount, 1))
         try ensureStore()
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        classFactor.deallocate()
+    }
 
     /// Opens the store the location names now, checking it fits the models;
     /// for a stores directory, switches when `ACTIVE` has changed.
@@ -91,10 +97,13 @@ public final class PredictionServer {
         if store != nil, path == storePath { return }
         let opened = try FeatureStore.openReadOnly(path: path)
         reads = nil
+        unchanged.forget()
         try Self.checkCompatibility(store: opened, path: path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes)
+        // The tail statement was prepared on the old connection: it goes before that does.
+        recent = nil
         store = opened
         storePath = path
-        recent = RecentCompletes(itemIndex: itemIndex, keepMillis: options.excludeRecentMillis)
+        recent = RecentCompletes(itemIndex: itemIndex, keepMillis: options.excludeRecentMillis, storePath: path)
     }
 
     /// The checks before the first job (and by promote before a switch):
@@ -143,10 +152,15 @@ public final class PredictionServer {
             try ensureStore()
             try store!.read { db in
                 try recent!.refresh(db)
-                for j in jobs.indices {
-                    let start = Monotonic.nanoseconds()
-                    try serveOne(jobs[j], as: j, into: out, db: db, now: now)
-                    serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
+                try prepareReads(db)
+                unchanged.begin(version: try dataVersion())
+                // Through a buffer pointer: each job is borrowed, not copied (five strings to retain and release).
+                try jobs.withUnsafeBufferPointer { jobs in
+                    for j in jobs.indices {
+                        let start = Monotonic.nanoseconds()
+                        try serveOne(jobs[j], as: j, into: out, db: db, now: now)
+                        serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
+                    }
                 }
             }
         } catch let error as RTMLError {
@@ -159,6 +173,9 @@ public final class PredictionServer {
     /// The feature columns the rerank model reads (plus what its derived
     /// inputs need), not the whole row: the embedding alone is 256 bytes.
     private let featureColumns: [Int]
+    /// Each read column's declared type, looked up once.
+    private let featureColumnIsReal: [Bool]
+    private let featureColumnIsInteger: [Bool]
     private let featureSQL: String
     /// Reused per job; a stored property (not lazy) so that assigning an
     /// element mutates in place instead of copying the array each time.
@@ -167,7 +184,9 @@ public final class PredictionServer {
     /// Point reads through raw statements prepared once per store connection:
     /// GRDB's Row per job was most of a reranked job's time. Dropped before
     /// the store they belong to is (a statement must not outlive its connection).
-    private var reads: (seq: RawStatement, features: RawStatement?)?
+    private var reads: (seq: RawStatement, features: RawStatement?, version: RawStatement)?
+    /// Ids and rows read in earlier batches while the store is unchanged.
+    private let unchanged = UnchangedStoreReads()
 
     private func prepareReads(_ db: Database) throws {
         guard reads == nil else { return }
@@ -176,7 +195,32 @@ public final class PredictionServer {
                                    path: storePath, table: "sequence_ids", verb: "read")
         let features = reranker == nil ? nil
             : try RawStatement(connection: c, sql: featureSQL, path: storePath, table: "features", verb: "read")
-        reads = (seq, features)
+        let version = try RawStatement(connection: c, sql: "PRAGMA data_version", path: storePath, table: "meta", verb: "read")
+        reads = (seq, features, version)
+    }
+
+    /// The snapshot's data_version: it changes whenever another connection has committed.
+    private func dataVersion() throws -> Int64 {
+        let st = reads!.version
+        defer { st.reset() }
+        guard try st.step() else { return -1 }
+        return st.columnInt64(0)
+    }
+
+    /// The user's sequence id, from the store or from an earlier batch while it is unchanged.
+    private func knownSequenceId(_ userId: String) throws -> Int? {
+        if let known = unchanged.sequenceId(userId) { return known }
+        let id = try sequenceId(userId)
+        unchanged.remember(sequenceId: id, of: userId)
+        return id
+    }
+
+    /// The user's online feature row, the same way.
+    private func knownFeatures(_ userId: String) throws -> FeatureRow? {
+        if let known = unchanged.features(userId) { return known }
+        let row = try features(userId)
+        unchanged.remember(features: row, of: userId)
+        return row
     }
 
     private func sequenceId(_ userId: String) throws -> Int? {
@@ -191,24 +235,38 @@ public final class PredictionServer {
         defer { st.reset() }
         st.bind(1, userId)
         guard try st.step() else { return nil }
-        for (n, k) in featureColumns.enumerated() {
-            let column = Int32(n)
-            switch st.columnKind(column) {
-            case .null, .blob: featureValues[k] = .null
-            case .integer:
-                let v = st.columnInt64(column)
-                featureValues[k] = FeatureSchema.columns[k].type == .real ? .real(Double(v)) : .integer(v)
-            case .real:
-                let v = st.columnDouble(column)
-                if FeatureSchema.columns[k].type == .integer, let exact = Int64(exactly: v) {
-                    featureValues[k] = .integer(exact)
-                } else {
-                    featureValues[k] = .real(v)
+        // One access to the reused array for the whole row (an access per column cost more than reading it).
+        featureValues.withUnsafeMutableBufferPointer { values in
+            for (n, k) in featureColumns.enumerated() {
+                let column = Int32(n)
+                switch st.columnKind(column) {
+                case .null, .blob: values[k] = .null
+                case .integer:
+                    let v = st.columnInt64(column)
+                    values[k] = featureColumnIsReal[n] ? .real(Double(v)) : .integer(v)
+                case .real:
+                    let v = st.columnDouble(column)
+                    if featureColumnIsInteger[n], let exact = Int64(exactly: v) {
+                        values[k] = .integer(exact)
+                    } else {
+                        values[k] = .real(v)
+                    }
+                case .text: values[k] = .text(knownText(st.columnTextBytes(column)))
                 }
-            case .text: featureValues[k] = .text(st.columnText(column))
             }
         }
         return FeatureRow(userId: userId, eventTs: 0, updatedAt: 0, values: featureValues)
+    }
+
+    /// Texts read before (the last event's name: a handful of values), so a
+    /// row does not make a new String each time.
+    private var texts: [String] = []
+
+    private func knownText(_ bytes: UnsafeRawBufferPointer) -> String {
+        for text in texts where text.utf8.elementsEqual(bytes) { return text }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if texts.count < 32 { texts.append(text) }
+        return text
     }
 
     private static let historySQL = "SELECT user_id, "
@@ -216,8 +274,7 @@ public final class PredictionServer {
         + ", event_ts, updated_at FROM feature_history_full WHERE user_id = ? AND event_ts <= ? ORDER BY event_ts DESC, row_id DESC LIMIT 1"
 
     private func serveOne(_ job: PredictionJob, as j: Int, into out: ServedBatch, db: Database, now: () -> Int64) throws {
-        try prepareReads(db)
-        let seq = try sequenceId(job.userId)
+        let seq = try knownSequenceId(job.userId)
         let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
         let n = scorer.itemCount
         let scores = scratch
@@ -232,18 +289,15 @@ public final class PredictionServer {
             let row = try options.featuresAsOfJob
                 ? Row.fetchOne(db.cachedStatement(sql: Self.historySQL), arguments: [job.userId, job.eventTime])
                     .map(FeatureStore.decodeFeatureRow)
-                : features(job.userId)
-            let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
-            let k = Double(p.count), w = options.rerankWeight
-            for c in p.indices {
-                classFactor[c] = Float(w == 1 ? k * p[c] : pow(k * p[c], w))
-                out.context[j * out.classCount + c] = p[c]
-            }
+                : knownFeatures(job.userId)
+            let p = out.context + j * out.classCount
+            reranker.probabilities(row, at: job.eventTime, inputs: &inputBuffer, into: p)
+            let k = Double(reranker.classes.count), w = options.rerankWeight
+            let factor = classFactor
+            for c in 0..<reranker.classes.count { factor[c] = Float(w == 1 ? k * p[c] : pow(k * p[c], w)) }
             itemClass.withUnsafeBufferPointer { itemClass in
-                classFactor.withUnsafeBufferPointer { factor in
-                    for i in 0..<n where itemClass[i] >= 0 {
-                        scores[i] = max(scores[i], 0) * factor[itemClass[i]]
-                    }
+                for i in 0..<n where itemClass[i] >= 0 {
+                    scores[i] = max(scores[i], 0) * factor[itemClass[i]]
                 }
             }
         }
@@ -251,16 +305,8 @@ public final class PredictionServer {
         recent!.exclude(user: job.userId, at: job.eventTime, in: scores)
         for i in unnamed { scores[i] = -.infinity }
         top.select(options.k, from: scores, count: n)
-        var kept = 0
-        let base = j * out.k
-        for r in 0..<top.count {
-            let best = top.item(r)
-            guard best.score > -.infinity else { continue }
-            out.item[base + kept] = Int32(best.index)
-            out.score[base + kept] = best.score
-            kept += 1
-        }
-        out.itemCount[j] = Int32(kept)
+        let first = j * out.k
+        out.itemCount[j] = Int32(top.copyBest(items: out.item + first, scores: out.score + first))
         out.coldStart[j] = cold
         out.predictedAt[j] = now()
     }

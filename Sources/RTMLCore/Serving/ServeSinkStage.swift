@@ -48,7 +48,7 @@ final class ServeSinkStage {
         if let push {
             if failure == nil {
                 line.removeAll(keepingCapacity: true)
-                for j in jobs.indices { formatter.line(j, job: jobs[j], batch: results, into: &line) }
+                formatter.lines(jobs, batch: results, into: &line)
                 try push.write(line)
             }
             try push.flush()
@@ -65,7 +65,8 @@ final class ServeSinkStage {
             }
         } else {
             stats.served += jobs.count
-            for j in jobs.indices where results.coldStart[j] { stats.coldStart += 1 }
+            let coldStart = results.coldStart
+            for j in jobs.indices where coldStart[j] { stats.coldStart += 1 }
         }
         try deadLetter?.flush()
         let end = Monotonic.nanoseconds()

@@ -63,8 +63,11 @@ struct TopScores {
                     let barLanes = SIMD8<Float>(repeating: bar)
                     for b in 0..<blocks {
                         let v = UnsafeRawPointer(scores + b * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        guard any(v .>= barLanes) else { continue }
-                        for lane in 0..<8 where v[lane] >= bar { offer(b * 8 + lane, v[lane]) }
+                        // Once the list is full, an item not above its worst is turned away
+                        // by `offer` anyway: only those above it need offering.
+                        let wanted = kept == k ? v .> SIMD8<Float>(repeating: sc[0]) : v .>= barLanes
+                        guard any(wanted) else { continue }
+                        for lane in 0..<8 where wanted[lane] { offer(b * 8 + lane, v[lane]) }
                     }
                     for i in (blocks * 8)..<n where scores[i] >= bar { offer(i, scores[i]) }
                 } else {
@@ -86,7 +89,16 @@ struct TopScores {
             for b in 0..<blocks {
                 let v = UnsafeRawPointer(scores + b * 8).loadUnaligned(as: SIMD8<Float>.self)
                 nan .|= v .!= v
-                let m = v.max()
+                // A block with nothing above the lowest kept maximum cannot change the list.
+                if seen == k && !any(v .> SIMD8<Float>(repeating: best[0])) { continue }
+                // The block's maximum, by comparisons that compile to max instructions
+                // (`pointwiseMax` follows IEEE maximum and branches per lane; NaN sends
+                // the caller to the plain path anyway).
+                var half = v.lowHalf
+                half.replace(with: v.highHalf, where: v.highHalf .> half)
+                let m01 = half[0] > half[1] ? half[0] : half[1]
+                let m23 = half[2] > half[3] ? half[2] : half[3]
+                let m = m01 > m23 ? m01 : m23
                 // `best` holds the highest maxima so far, lowest first.
                 if seen < k {
                     var j = seen
@@ -110,6 +122,26 @@ struct TopScores {
         if any(nan) { return nil }
         for i in (blocks * 8)..<n where scores[i].isNaN { return nil }
         return found
+    }
+
+    /// Writes the kept items best first to `items` and `scores`, leaving out
+    /// those not above -inf (excluded items); returns how many it wrote.
+    func copyBest(items: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) -> Int {
+        var written = 0
+        index.withUnsafeBufferPointer { idx in
+            score.withUnsafeBufferPointer { sc in
+                var at = count - 1
+                while at >= 0 {
+                    if sc[at] > -.infinity {
+                        items[written] = idx[at]
+                        scores[written] = sc[at]
+                        written += 1
+                    }
+                    at -= 1
+                }
+            }
+        }
+        return written
     }
 
     /// The n-th best kept item (0 = best).

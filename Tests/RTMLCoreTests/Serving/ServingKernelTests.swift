@@ -96,4 +96,36 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: [2, 5])
+    func rerankProbabilitiesAreBitForBitTheModels(classCount: Int) throws {
+        var rng = Xoshiro256StarStar(seed: UInt64(classCount))
+        let names = ModelInputs.allNames
+        let rows = LogisticModel.scoreCount(classCount)
+        let bundle = ModelBundle(
+            kind: "logistic", signature: ModelSignature(inputs: names.map { .init($0, .double) }, outputs: []),
+            model: .object([("classes", .array((0..<classCount).map { .string("c\($0)") }))]),
+            arrays: [WeightArray(name: "coefficients", shape: [rows, names.count + 1],
+                                 float64: (0..<rows * (names.count + 1)).map { _ in rng.uniform(-3, 3) })])
+        let reranker = try CategoryReranker(bundle: bundle, path: "test", name: "nextcat", version: 1)
+        var buffer: [Double] = []
+        let fast = UnsafeMutablePointer<Double>.allocate(capacity: classCount)
+        defer { fast.deallocate() }
+        for round in 0..<300 {
+            let values: [FeatureValue] = FeatureSchema.columns.map { column in
+                if rng.chance(0.1) { return .null }
+                switch column.type {
+                case .integer: return .integer(Int64(rng.below(40)))
+                case .real: return .real(rng.uniform(-50, 200))
+                case .text: return .text(KnownEvent.allCases[rng.below(KnownEvent.allCases.count)].rawValue)
+                case .vector: return .null
+                }
+            }
+            let time = 1_795_680_000_000 + Int64(rng.below(86_400_000))
+            let row = round % 10 == 0 ? nil : FeatureRow(userId: "u", eventTs: 0, updatedAt: 0, values: values)
+            let reference = reranker.model.probabilities(reranker.inputs.encode(row, at: time))
+            reranker.probabilities(row, at: time, inputs: &buffer, into: fast)
+            for c in 0..<classCount { #expect(reference[c].bitPattern == fast[c].bitPattern, "round \(round) class \(c)") }
+        }
+    }
 }
