@@ -82,8 +82,10 @@ public final class ServeLoop {
     /// thread of their own (ServePipeline.swift), batch after batch in order.
     public func run(_ inputs: [InputSource]) throws -> Stats {
         let started = Monotonic.nanoseconds()
+        // Two batches besides the one being read: one being served, one being
+        // written. More only lengthens the wait of a job read ahead of its turn.
         let pipeline = ServePipeline(
-            batches: 4,
+            batches: 2,
             serve: { [server] batch in server.serve(batch.jobs, into: batch.results, now: EventNormalizer.nowMillis) },
             write: { [sinks] batch in try sinks.write(batch) })
         self.pipeline = pipeline
