@@ -25,6 +25,12 @@ public final class Featurizer {
     private let jobs: OutputWriter
     private let rejects: RejectsWriter
     private let progress: ProgressLine?
+    /// Called (on the store's writer thread) after each commit with the
+    /// number of jobs this run wrote whose batches are committed: the jobs
+    /// whose features a reader of the store now sees.
+    public var onJobsCommitted: (@Sendable (Int) -> Void)?
+    /// Jobs written by this run (the stats count includes a resumed run's).
+    private var jobsWritten = 0
     /// Called for each rejection (e.g. to print the first few to stderr).
     public var onReject: ((String, InputLine, Rejection) -> Void)?
 
@@ -288,6 +294,7 @@ public final class Featurizer {
     /// plus the event's replay stamp when it has one (`ReplayStamp`, docs/replay.md).
     private func writeJob(_ event: FeatureEvent, trigger: String, line: UnsafeRawBufferPointer) throws {
         stats.jobs += 1
+        jobsWritten += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
         // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
         jobLine.removeAll(keepingCapacity: true)
@@ -369,16 +376,17 @@ public final class Featurizer {
             ("stats", stats.checkpointJSON),
         ]).rendered()
 
-        let writes = BatchWrites(
+        var writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
             online: online, windows: windows, userStates: dirtyUsers,
             state: state, position: Array(position.utf8))
+        writes.jobsThrough = jobsWritten
         if writer == nil {
             // The read indexes go while featurize writes; they are built when its input ends.
             let store = self.store
             writer = StoreWriter(store: store, maxQueuedLines: max(options.batchEvents, options.writerQueueLines),
                                  clearWindowRows: hadWindowRows,
-                                 beforeFirst: { try store.dropReadIndexes() })
+                                 beforeFirst: { try store.dropReadIndexes() }, onCommitted: onJobsCommitted)
             hadWindowRows = false
         }
         try writer!.submit(writes)

@@ -8,6 +8,8 @@ struct BatchWrites {
     var number: Int
     /// Input lines the batch covers (at least 1), for the queue's bound.
     var lines: Int
+    /// Jobs this run wrote up to and including this batch's.
+    var jobsThrough = 0
     var events: [StoredEvent]
     var history: [FeatureRow]
     var online: [FeatureRow]
@@ -64,6 +66,9 @@ final class StoreWriter: @unchecked Sendable {
     }
     /// Seconds the driver waited for room in the queue or for a commit.
     private(set) var driverWaitSeconds = 0.0
+    /// Called on the writer thread after each commit with the jobs its
+    /// batches wrote so far (`BatchWrites.jobsThrough`).
+    private let onCommitted: (@Sendable (Int) -> Void)?
     /// Work the writer does once, in its first transaction's place.
     private var beforeFirst: (() throws -> Void)?
 
@@ -71,8 +76,9 @@ final class StoreWriter: @unchecked Sendable {
     private var clearWindowRows: Bool
 
     init(store: FeatureStore, maxQueuedLines: Int, clearWindowRows: Bool = false,
-         beforeFirst: (() throws -> Void)? = nil) {
+         beforeFirst: (() throws -> Void)? = nil, onCommitted: (@Sendable (Int) -> Void)? = nil) {
         self.store = store
+        self.onCommitted = onCommitted
         self.clearWindowRows = clearWindowRows
         self.maxQueuedLines = max(1, maxQueuedLines)
         self.beforeFirst = beforeFirst
@@ -159,6 +165,7 @@ final class StoreWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            onCommitted?(batches[batches.count - 1].jobsThrough)
             condition.lock()
             committedThrough = batches[batches.count - 1].number
             transactions += 1

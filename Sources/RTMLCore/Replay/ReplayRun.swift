@@ -116,7 +116,8 @@ public final class ReplayRun {
         let pushOut = OutputWriter(descriptor: p4.write, name: "<replay predictions>")
         let loop = ServeLoop(server: server, push: pushOut, pull: nil, deadLetter: nil, options: loopOptions)
         let gateOut = OutputWriter(descriptor: p3b.write, name: "<replay committed jobs>")
-        let gate = CommitGate(storePath: options.workStore, output: gateOut)
+        let gate = CommitGate(output: gateOut)
+        featurizer.onJobsCommitted = { [gate] n in gate.committed(jobs: n) }
 
         let errors = ErrorBox()
         var serveStats = ServeLoop.Stats()
@@ -305,27 +306,27 @@ private final class ErrorBox: @unchecked Sendable {
 }
 
 /// Between featurize and serve-once in the in-process replay: passes each job
-/// on only once the store shows its triggering event committed (the user's
-/// online row has `event_ts` ≥ the job's event time).
+/// on only once featurize has committed the micro-batch that wrote it, so the
+/// store shows the job's event (its features and recent completes).
 ///
 /// featurize writes a batch's jobs before committing the batch (so a crash
 /// repeats jobs rather than losing them); served straight away, a job could
 /// read the features and recent completes from before its own event. The
 /// replay measures the prediction that reflects the event, so it waits, and the
-/// wait is part of the latency. (An event older than the user's newest passes
-/// at once; a job still uncommitted after 5 s, or after featurize has ended,
-/// passes too and is counted.)
+/// wait is part of the latency. Jobs arrive in the order featurize wrote them,
+/// and featurize reports after each commit how many it has written so far
+/// (`Featurizer.onJobsCommitted`), so the check is a counter, not a read of
+/// the store per job. (A job still uncommitted after 5 s, or after featurize
+/// has ended, passes too and is counted.)
 final class CommitGate: @unchecked Sendable {
-    private let storePath: String
     private let output: OutputWriter
     private let lock = NSLock()
     private var finished = false
+    private var committedJobs = 0
     private(set) var waited = 0
     private(set) var timedOut = 0
-    private var scanner = JSONScanner()
 
-    init(storePath: String, output: OutputWriter) {
-        self.storePath = storePath
+    init(output: OutputWriter) {
         self.output = output
     }
 
@@ -335,42 +336,47 @@ final class CommitGate: @unchecked Sendable {
         lock.unlock()
     }
 
-    private var upstreamDone: Bool {
+    /// featurize has committed the batches holding its first `jobs` jobs.
+    func committed(jobs: Int) {
+        lock.lock()
+        committedJobs = max(committedJobs, jobs)
+        lock.unlock()
+    }
+
+    private var state: (committed: Int, finished: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        return finished
+        return (committedJobs, finished)
     }
 
     func run(_ source: InputSource) throws {
-        let store = try FeatureStore.openReadOnly(path: storePath)
-        defer { try? store.close() }
         let reader = LineReader(source: source)
         let output = self.output
+        var jobs = 0
+        var known = 0
         try reader.forEachLine(idleTimeout: 0.0005, onIdle: { try output.flush() }) { line in
-            if case .success(let job) = PredictionJob.parse(line.bytes, scanner: &scanner) {
+            if JSONAccess.isBlank(line.bytes) { return }
+            jobs += 1
+            if jobs > known {
                 var first = true
                 let deadline = Monotonic.now() + 5
-                while try !committed(job, store) {
+                while true {
+                    let now = state
+                    known = now.committed
+                    if jobs <= known { break }
                     if first {
                         waited += 1
                         first = false
                         try output.flush()
                     }
-                    if upstreamDone { break }  // featurize has committed all it ever will
+                    if now.finished { break }  // featurize has committed all it ever will
                     if Monotonic.now() > deadline { timedOut += 1; break }
-                    usleep(200)
+                    usleep(100)
                 }
             }
             try output.write(line.bytes)
             try output.writeByte(0x0A)
         }
         try output.flush()
-    }
-
-    private func committed(_ job: PredictionJob, _ store: FeatureStore) throws -> Bool {
-        let ts = try store.read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT event_ts FROM features WHERE user_id = ?"), arguments: [job.userId])
-        }
-        return (ts ?? .min) >= job.eventTime
     }
 }
