@@ -48,9 +48,9 @@ public final class ServeLoop {
         }
     }
 
-    public let server: PredictionServer
+    public let server: any PredictionServing
     private let push: OutputWriter?
-    private let pull: PullSink?
+    private let pull: (any PredictionPullSink)?
     private let deadLetter: DeadLetterWriter?
     private let options: Options
     public private(set) var stats = Stats()
@@ -60,7 +60,7 @@ public final class ServeLoop {
     private var line: [UInt8] = []
     private var served: [Prediction] = []
 
-    public init(server: PredictionServer, push: OutputWriter?, pull: PullSink?, deadLetter: DeadLetterWriter?, options: Options) {
+    public init(server: any PredictionServing, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
         self.server = server
         self.push = push
         self.pull = pull
