@@ -82,6 +82,20 @@ import Testing
             #expect(shard["store_id"] as? String == recorded[i])
             #expect(try FixtureStore.sqlite(Self.day.parts[i], "SELECT value FROM meta WHERE key = 'store_id'") == recorded[i])
         }
+        // The set's fingerprint is what docs/scale-out.md computes in Python from the shards' own.
+        let python = """
+        import sqlite3, sys
+        sys.path.insert(0, sys.argv[1])
+        from rtml_partition import hash128
+        fps = [sqlite3.connect(p).execute("SELECT value FROM meta WHERE key = 'sequence_map_fingerprint'").fetchone()[0] for p in sys.argv[2:]]
+        high, low = hash128("\\0".join(["rtml-store-set-ids", "1", str(len(fps))] + fps).encode("utf-8"))
+        print(f"{high:016x}{low:016x}")
+        """
+        let recomputed = try RTML.shell(["/usr/bin/env", "python3", "-c", python,
+                                         RTML.packageRoot.appendingPathComponent("examples/spark").path] + Self.day.parts)
+        #expect(recomputed.status == 0, "\(recomputed.stderr)")
+        #expect(recomputed.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == summary["fingerprint"] as? String)
+        #expect((summary["fingerprint"] as? String)?.count == 32)
         // init over shards featurize registered changes nothing (a copy, not to race other tests).
         let dir = Workdir()
         let copy = try Self.copySet(to: dir, as: "copy")

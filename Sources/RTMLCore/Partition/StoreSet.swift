@@ -54,10 +54,10 @@ public final class StoreSet {
                 throw RTMLError("\(file): the store's partition is \(saved ?? "not recorded"), but as shard \(i) of a \(n)-way set it must be \(expected) (featurize it with --partition \(expected))")
             }
             guard let recorded = manifest.storeIds[i] else {
-                throw RTMLError("\(file): not registered in \(StoreSetManifest.fileName) (store_id is null); run rtml store-set init \(path) to register existing shards")
+                throw RTMLError("\(file): not registered in \(StoreSetManifest.fileName) (store_id is null); run rtml store-set init \(path) --partitions \(n) to register existing shards")
             }
             guard recorded == store.storeId else {
-                throw RTMLError("\(file): store id \(store.storeId), but \(StoreSetManifest.fileName) records \(recorded) for shard \(i): the file is from another set or was replaced (rtml store-set init \(path) --reregister)")
+                throw RTMLError("\(file): store id \(store.storeId), but \(StoreSetManifest.fileName) records \(recorded) for shard \(i): the file is from another set or was replaced (rtml store-set init \(path) --partitions \(n) --reregister accepts it)")
             }
         }
         shards = opened

@@ -60,7 +60,7 @@ public enum StoreSetRegistration {
             case storeId?: return nil
             case let recorded?:
                 guard created else {
-                    throw RTMLError("\(file): store id \(storeId), but \(StoreSetManifest.fileName) records \(recorded) for shard \(partition.index): the file is from another set (rtml store-set init \(directory) --reregister to accept it)")
+                    throw RTMLError("\(file): store id \(storeId), but \(StoreSetManifest.fileName) records \(recorded) for shard \(partition.index): the file is from another set (rtml store-set init \(directory) --partitions \(partition.count) --reregister accepts it)")
                 }
                 note = "\(file): a new shard \(partition.index) (store id \(storeId)) replaces \(recorded) in \(StoreSetManifest.fileName); models trained on the old set no longer match it"
             }
