@@ -104,6 +104,19 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         #expect(dir.read("copy/manifest.json") == before)
         #expect(try RTML.run(["store-set", "init", copy, "--partitions", "8"]).status == 2)
+        // Shards made without a manifest (copied off executors, say): init registers
+        // them, and the set's fingerprint, derived from the shards alone, is the same.
+        try FileManager.default.removeItem(atPath: dir.path("copy/manifest.json"))
+        let plain = try RTML.run(["store-set", "show", copy])
+        #expect(plain.status == 2)
+        #expect(plain.stderr.contains("manifest.json: missing or unreadable"))
+        let register = try RTML.run(["store-set", "init", copy, "--partitions", "\(Self.n)"])
+        #expect(register.status == 0, "\(register.stderr)")
+        #expect(register.stderr.contains("4 shards registered now"))
+        let again2 = try RTML.run(["store-set", "show", copy, "--json"])
+        #expect(again2.status == 0, "\(again2.stderr)")
+        #expect(parseJSON(again2.stdoutText)["fingerprint"] as? String == summary["fingerprint"] as? String)
+        #expect(parseJSON(again2.stdoutText)["set_id"] as? String != summary["set_id"] as? String)
     }
 
     @Test func trainingOnTheSetSeesExactlyTheSingleStoresData() throws {
