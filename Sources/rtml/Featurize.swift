@@ -92,6 +92,9 @@ extension RTMLCommand {
         @Option(name: .customLong("batch-interval"), help: ArgumentHelp("Commit what is pending when the input is quiet this long (a trickling pipe).", valueName: "duration"))
         var batchInterval = "1s"
 
+        @Option(name: .customLong("state-every"), help: ArgumentHelp("Checkpoint the engine's state at the first commit after this many input lines (and every 10 s, and at the end); a restarted run re-reads at most this many committed lines to rebuild it.", valueName: "lines"))
+        var stateEvery = 250_000
+
         @Flag(name: .customLong("flush-at-end"), inversion: .prefixedNo, help: "Finalise every open window at the end of input (default: on for files, off for stdin).")
         var flushAtEnd: Bool?
 
@@ -131,6 +134,7 @@ extension RTMLCommand {
                 throw ValidationError("'--embedding-dims' must be between 1 and 4096")
             }
             guard batchEvents >= 1 else { throw ValidationError("'--batch-events' must be at least 1") }
+            guard stateEvery >= 1 else { throw ValidationError("'--state-every' must be at least 1") }
             _ = try DurationText.flag(batchInterval, "--batch-interval")
             if let color, color != "blue" && color != "green" {
                 throw ValidationError("'--color' must be blue or green")
@@ -144,6 +148,7 @@ extension RTMLCommand {
             var options = FeaturizeOptions()
             options.config = try featureConfig()
             options.batchEvents = batchEvents
+            options.stateEveryLines = stateEvery
             options.batchInterval = Double(try DurationText.flag(batchInterval, "--batch-interval")) / 1000
             let sources = InputSource.list(files)
             options.flushAtEnd = flushAtEnd ?? sources.allSatisfy { $0.path != nil }

@@ -142,6 +142,14 @@ struct RegistryOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "No summary on stderr.")
     var quiet = false
 
+    @Flag(inversion: .prefixedNo, help: "Print the solver's iterations and loss on stderr while it runs (default: when stderr is a terminal and without --quiet).")
+    var progress: Bool?
+
+    /// The iteration lines for this run: on a terminal unless --quiet, or as --progress/--no-progress say.
+    func iterationProgress(total: Int? = nil, interval: Double = 0.25) -> IterationProgress {
+        IterationProgress(enabled: progress ?? (!quiet && isatty(STDERR_FILENO) != 0), total: total, interval: interval)
+    }
+
     func validate() throws {
         if alias != nil, output == nil { throw ValidationError("--alias needs -o models/NAME") }
     }
@@ -182,7 +190,7 @@ extension RTMLCommand.Train {
         func run() throws {
             let enet = ElasticNet(alpha: alpha, l1Ratio: l1Ratio, tolerance: tol, maxIterations: maxIter)
             try enet.validate()
-            try registry.finish(try data.fit(.elasticNet(enet)))
+            try registry.finish(try data.fit(.elasticNet(enet), progress: registry.iterationProgress()))
         }
     }
 
@@ -211,7 +219,7 @@ extension RTMLCommand.Train {
             }
             let logistic = LogisticRegression(c: c, penalty: kind, tolerance: tol, maxIterations: maxIter)
             try logistic.validate()
-            try registry.finish(try data.fit(.logistic(logistic)))
+            try registry.finish(try data.fit(.logistic(logistic), progress: registry.iterationProgress()))
         }
     }
 
@@ -275,14 +283,15 @@ extension RTMLCommand.Train {
                     table: data!, userColumn: userColumn, itemColumn: itemColumn, strengthColumn: strengthColumn,
                     timeColumn: timeColumn, split: split.split)
             }
-            let showProgress = !registry.quiet && isatty(STDERR_FILENO) != 0
+            // Every iteration gets its line: ALS runs a few slow ones, not hundreds of fast ones.
+            let progress = registry.iterationProgress(total: als.iterations, interval: 0)
             var training = ALSTraining(als: als, k: k)
-            if showProgress {
-                training.progress = { iteration, loss in
-                    Console.error("  iteration \(iteration)/\(als.iterations)  loss \(String(format: "%.6g", loss))")
-                }
+            if progress.enabled {
+                // Only when shown: the loss costs about half an iteration.
+                training.progress = { iteration, loss in progress.report(iteration: iteration, loss: loss) }
             }
             var model = try training.run(interactions)
+            progress.finish()
             if let set, let setUsers {
                 // Rows were fitted per existing user; serving indexes them by global id.
                 if let k = model.arrays.firstIndex(where: { $0.name == "user_factors" }), case .float32(let fitted) = model.arrays[k].values {
@@ -322,9 +331,9 @@ extension RTMLCommand.Train {
 
 extension TrainDataOptions {
     /// Loads and splits the rows, fits a linear model, and records where the rows came from.
-    func fit(_ method: LinearTraining.Method) throws -> TrainedModel {
+    func fit(_ method: LinearTraining.Method, progress: IterationProgress) throws -> TrainedModel {
         let (table, store, train, test, cut) = try load()
-        var model = try LinearTraining(method: method, standardize: standardize ?? (store != nil))
+        var model = try LinearTraining(method: method, standardize: standardize ?? (store != nil), progress: progress)
             .run(table, train: train, test: test)
         try model.describeData(table, store: store, train: train, cut: cut, test: test, data: self)
         return model

@@ -65,7 +65,7 @@ import Testing
         #expect(jobKeys("jobs1.ndjson") == jobKeys("jobs1000.ndjson"))
     }
 
-    @Test(arguments: ["before-commit:1", "before-commit:4", "after-commit:3", "after-line:1777", "after-line:2999"])
+    @Test(arguments: ["before-commit:1", "before-commit:4", "after-commit:3", "after-commit:5", "after-line:1777", "after-line:2999"])
     func killedAndRerunEndsWithTheUninterruptedStore(killPoint: String) throws {
         let dir = Workdir()
         let events = try Self.ingestedDay(dir)
@@ -75,7 +75,10 @@ import Testing
         #expect(ref.status == 0, "\(ref.stderr)")
 
         let db = dir.path("crash.db")
-        let args = [events, "--store", db, "--batch-events", "500", "--quiet", "-o", dir.path("jobs.ndjson"),
+        // The state is checkpointed every 1200 lines here (the reference: only
+        // at its end), so a restart rebuilds it from a checkpoint older than
+        // the last commit by re-reading the lines between.
+        let args = [events, "--store", db, "--batch-events", "500", "--state-every", "1200", "--quiet", "-o", dir.path("jobs.ndjson"),
                     "--rejects", dir.path("rejects.ndjson"), "--stats", dir.path("stats.json")]
         let killed = try featurize(args, env: ["RTML_FEATURIZE_KILL": killPoint])
         // 9: killed by SIGKILL (bash exec'd the binary); 137: bash reporting it.
@@ -83,6 +86,17 @@ import Testing
         // The input position the killed run committed (0 when nothing was).
         let position = try RTML.shell(["/usr/bin/sqlite3", "-readonly", db, "SELECT CAST(value AS TEXT) FROM checkpoint WHERE key = 'position'"])
         let committedLines = parseJSON(position.stdoutText)["lines"] as? Int ?? 0
+        let statePosition = try RTML.shell(["/usr/bin/sqlite3", "-readonly", db, "SELECT CAST(value AS TEXT) FROM checkpoint WHERE key = 'state_position'"])
+        let stateLines = parseJSON(statePosition.stdoutText)["lines"] as? Int ?? 0
+        if killPoint == "after-commit:5" {
+            // Five commits of 500 lines; the state went with the third (the first past 1200 lines).
+            #expect(committedLines == 2500 && stateLines == 1500, "committed \(committedLines), state \(stateLines)")
+            // Another input now cannot bring the state level with the rows: refused, store untouched.
+            let other = dir.path("other.ndjson")
+            try (dir.lines("events.ndjson").dropFirst().joined(separator: "\n") + "\n").write(toFile: other, atomically: true, encoding: .utf8)
+            let refused = try featurize([other, "--store", db, "--quiet", "-o", "/dev/null"])
+            #expect(refused.status == 2 && refused.stderr.contains("stopped at line 2500 of another input"), "\(refused.stderr)")
+        }
         let rerun = try featurize(args)
         #expect(rerun.status == 0, "\(rerun.stderr)")
 

@@ -119,6 +119,39 @@ import Testing
         #expect(abs(intercept - (reference["intercept"] as! Double)) < 1e-6)
     }
 
+    /// Iteration lines go to stderr on a terminal; the tests' stderr is a pipe, where
+    /// they appear only with --progress (and never on stdout, which is the result line).
+    @Test func everyKindPrintsIterationsWithProgressAndOnlyThen() throws {
+        let f = FixtureStore.built
+        let dir = Workdir()
+        dir.write("rows.csv", "a,b,y\n" + (0..<60).map { "\($0 % 9),\($0 % 4),\($0 % 3 == 0 ? "yes" : "no")" }.joined(separator: "\n") + "\n")
+        dir.write("reg.csv", "a,b,y\n" + (0..<60).map { "\($0 % 9),\($0 % 4),\(2 * ($0 % 9) - ($0 % 4))" }.joined(separator: "\n") + "\n")
+        let runs: [(kind: String, args: [String], firstLine: String)] = [
+            ("elasticnet", ["--data", dir.path("reg.csv"), "--target", "y", "--alpha", "0.01"], "  iteration 1  loss "),
+            ("logistic", ["--data", dir.path("rows.csv"), "--target", "y"], "  iteration 1  loss "),
+            ("als", ["--store", f.blue, "--factors", "4", "--iterations", "2"], "  iteration 1/2  loss "),
+        ]
+        for run in runs {
+            let shown = try RTML.run(["train", run.kind] + run.args + ["--progress"])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            let lines = shown.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  iteration ") }
+            #expect(lines.first?.hasPrefix(run.firstLine) == true, "\(run.kind): \(shown.stderr)")
+            #expect(!shown.stdoutText.contains("  iteration "))
+            if run.kind == "elasticnet" { #expect(lines.first?.contains("max |Δw|/|w|") == true, "\(lines)") }
+            if run.kind == "logistic" { #expect(lines.first?.contains("max |gradient|") == true, "\(lines)") }
+            if run.kind == "als" { #expect(lines.count == 2 && lines[1].hasPrefix("  iteration 2/2  loss "), "\(lines)") }
+            // Same fit with and without the lines.
+            let hidden = try RTML.run(["train", run.kind] + run.args)
+            #expect(hidden.status == 0, "\(hidden.stderr)")
+            #expect(!hidden.stderr.contains("  iteration "), "\(run.kind): \(hidden.stderr)")
+            let a = try #require(parseJSON(shown.stdoutText)["metrics"] as? [String: Any])
+            let b = try #require(parseJSON(hidden.stdoutText)["metrics"] as? [String: Any])
+            for key in a.keys where !key.contains("seconds") {
+                #expect("\(a[key]!)" == "\(b[key]!)", "\(run.kind) \(key)")
+            }
+        }
+    }
+
     @Test func registryNumbersVersionsMovesAliasesAndLists() throws {
         let dir = Workdir()
         dir.write("rows.ndjson", (0..<40).map { "{\"a\":\($0),\"b\":\($0 % 7),\"y\":\(2 * $0 + 1)}" }.joined(separator: "\n") + "\n")

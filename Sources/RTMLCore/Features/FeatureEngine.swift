@@ -58,6 +58,20 @@ public final class FeatureEngine {
         set { core.evictedUserCount = newValue }
     }
     public var userCount: Int { core.userIndex.count }
+
+    /// The users that had an event since the last call (each once per
+    /// in-memory state: one evicted and back again comes again), so a
+    /// caller counting distinct users does one set insert per user, not per event.
+    /// Off by default: a caller that never takes them would keep them all.
+    public var tracksTouchedUsers: Bool {
+        get { core.tracksTouchedUsers }
+        set { core.tracksTouchedUsers = newValue }
+    }
+
+    public func takeTouchedUsers() -> [String] {
+        defer { core.touchedUsers.removeAll(keepingCapacity: true) }
+        return core.touchedUsers
+    }
     public var openWindowCount: Int { core.openWindowCount }
 
     /// Tests turn these off to show that forgetting never changes an output.
@@ -287,6 +301,10 @@ struct EngineCore {
     var users = UserTable()
     var userIndex = UserIndex()
     var nextSerial: Int64 = 0
+    /// Users whose state had its first event since `takeTouchedUsers` (a
+    /// user evicted and back again appears again).
+    var touchedUsers: [String] = []
+    var tracksTouchedUsers = false
 
     // Event names interned for windows: the known events first, by `KnownEvent.index`.
     var eventNames: [String] = KnownEvent.allCases.map(\.rawValue)
@@ -358,6 +376,10 @@ struct EngineCore {
         acceptedCount += 1
 
         let slot = userSlot(event.userId)
+        if tracksTouchedUsers && !users[slot].pointee.touched {
+            users[slot].pointee.touched = true
+            touchedUsers.append(event.userId)
+        }
         let eventId = event.kind.map { Int32($0.index) } ?? intern(event.event)
         var start = latestStart
         let lowest = Saturating.sub(t, window)

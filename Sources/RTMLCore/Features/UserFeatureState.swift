@@ -134,6 +134,8 @@ struct UserState {
     var windows: [WindowRef] = []
 
     // Bookkeeping, not part of the checkpoint.
+    /// Whether the user had an event since this engine made (or restored) the state.
+    var touched = false
     var isDirty = false
     var onlineChanged = false
     var onlineRow: FeatureRow?

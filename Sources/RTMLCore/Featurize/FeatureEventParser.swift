@@ -12,6 +12,9 @@ public struct FeatureEventParser {
 
     public init() {}
 
+    /// Forgets the count (after lines that were read only to rebuild state).
+    public mutating func resetIgnoredProperties() { ignoredProperties = 0 }
+
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> FeatureEvent {
         let accepted = try normalizer.normalize(bytes)
         guard normalizer.wasCanonical else {

@@ -8,6 +8,14 @@ public struct FeaturizeOptions: Sendable {
     /// to this size; after a crash, the jobs of at most this many lines (plus
     /// the batch in progress) can appear again.
     public var writerQueueLines = 65536
+    /// The engine's state (users, sessions, open windows) is checkpointed at
+    /// the first commit after this many input lines, or after
+    /// `stateEverySeconds`, and at the end; other commits carry rows and the
+    /// input position only. A restarted run re-reads the lines since the
+    /// last state checkpoint to rebuild the state, writing nothing for them
+    /// (docs/features.md, "Crashes").
+    public var stateEveryLines = 250_000
+    public var stateEverySeconds: Double = 10
     /// A quiet live pipe commits what it holds after this many seconds.
     public var batchInterval: Double = 1.0
     /// At end of input, finalise every open window (watermark to +infinity).

@@ -30,6 +30,10 @@ public struct FeaturizeStats: Sendable {
     public var elapsedSeconds = 0.0
     /// CPU seconds of the store's writer thread (SQLite's share of the run).
     public var storeThreadCPUSeconds = 0.0
+    /// The writer thread's CPU seconds by what it wrote (`StoreWriter.Part`).
+    public var storeCPUByPart: [(part: String, seconds: Double)] = []
+    /// CPU seconds of the driver thread (read, parse, engine, jobs), index build excluded.
+    public var driverCPUSeconds = 0.0
     /// Seconds the driver waited for the writer (a full queue, the last commit).
     public var storeWaitSeconds = 0.0
     /// Seconds building the read indexes at the end of the input.
@@ -79,7 +83,9 @@ public struct FeaturizeStats: Sendable {
             ("resumed_at_line", .int(resumedAtLine)),
             ("store", .string(store)),
             ("elapsed_s", .double((elapsedSeconds * 1000).rounded() / 1000)),
+            ("driver_thread_cpu_s", .double((driverCPUSeconds * 1000).rounded() / 1000)),
             ("store_thread_cpu_s", .double((storeThreadCPUSeconds * 1000).rounded() / 1000)),
+            ("store_thread_cpu_s_by_part", .object(storeCPUByPart.map { ($0.part, .double(($0.seconds * 1000).rounded() / 1000)) })),
             ("store_wait_s", .double((storeWaitSeconds * 1000).rounded() / 1000)),
             ("index_build_s", .double((indexSeconds * 1000).rounded() / 1000)),
             ("transactions", .int(transactions)),

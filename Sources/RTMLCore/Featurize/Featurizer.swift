@@ -30,7 +30,15 @@ public final class Featurizer {
 
     // The input position: lines across all inputs, in order.
     private var lineNumber = 0
+    /// Lines the store has committed: the ones after `stateLines` up to
+    /// here are re-read to rebuild the engine's state, writing nothing.
     private var skipThrough = 0
+    /// Lines the engine's restored state covers (`state_position`).
+    private var stateLines = 0
+    /// Whether the lines being read are re-read to rebuild the state.
+    private var recovering = false
+    private var linesAtState = 0
+    private var stateTime = Monotonic.now()
     private var resumeIdentity: Hash128?
     private var identity = Hash128(high: 0, low: 0)
     private var finished = false
@@ -87,6 +95,18 @@ public final class Featurizer {
             }
             resumeIdentity = Hash128(high: high, low: low)
             skipThrough = lines
+            // A store from before state checkpoints had its state at every commit.
+            if let statePosition = try store.checkpoint("state_position") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(statePosition)) as? [String: Any],
+                      let covered = object["lines"] as? Int, covered <= lines
+                else {
+                    throw RTMLError("\(store.path): the featurize state checkpoint is unreadable")
+                }
+                stateLines = covered
+            } else {
+                stateLines = lines
+            }
+            linesAtState = stateLines
             finished = object["finished"] as? Bool ?? false
             stats.restore(from: object["stats"] as? [String: Any] ?? [:])
             ignoredBefore = stats.ignoredProperties
@@ -95,6 +115,7 @@ public final class Featurizer {
         }
         // Open windows are checkpointed inside the user states (takeDirtyUserCheckpoints).
         engine.tracksDirtyWindows = false
+        engine.tracksTouchedUsers = true
     }
 
     /// The feature settings as recorded in the store's meta.
@@ -123,6 +144,9 @@ public final class Featurizer {
                     try handle(line, source: source)
                 }
             }
+            if recovering {
+                throw RTMLError("\(store.path): the input ended at line \(lineNumber), but the store has committed \(skipThrough) lines of it: give featurize the same input the store was built from")
+            }
             let alreadyFinished = finished
             if options.flushAtEnd {
                 engine.flushAll()
@@ -132,6 +156,7 @@ public final class Featurizer {
                 try commit()
             }
             try finishWriter()
+            stats.driverCPUSeconds = StoreWriter.threadCPUSeconds()
         } catch {
             // Commit what was handed over (its jobs are out), then report the error.
             _ = try? writer?.finish()
@@ -152,6 +177,7 @@ public final class Featurizer {
         guard let writer else { return }
         let (cpu, transactions) = try writer.finish()
         stats.storeThreadCPUSeconds = cpu
+        stats.storeCPUByPart = StoreWriter.Part.allCases.map { ($0.rawValue, writer.cpuByPart[$0.index]) }
         stats.storeWaitSeconds = writer.driverWaitSeconds
         stats.transactions = transactions
         self.writer = nil
@@ -162,12 +188,25 @@ public final class Featurizer {
         if lineNumber == 1 {
             identity = Hash128(line.bytes)
             if let resumeIdentity, resumeIdentity != identity {
-                // Another input than the checkpoint's: new data for this store.
+                // Another input than the checkpoint's: new data for this store,
+                // unless the state is behind the committed rows and only that
+                // input can bring it level.
+                if stateLines < skipThrough {
+                    throw RTMLError("\(store.path): the last featurize run into this store stopped at line \(skipThrough) of another input (its state is saved as of line \(stateLines)); run it again with that input to finish it, then give this one")
+                }
                 skipThrough = 0
+                stateLines = 0
+                linesAtState = 0
             }
             if skipThrough > 0 { stats.resumedAtLine = skipThrough }
+            recovering = stateLines < skipThrough
         }
-        if lineNumber <= skipThrough { return }
+        if lineNumber <= stateLines { return }
+        if lineNumber <= skipThrough {
+            // Committed already: only the engine's state needs it.
+            try recover(line)
+            return
+        }
         if case .afterLine(let n)? = options.killPoint, lineNumber == n + 1 { Self.killSelf() }
         pendingLines += 1
         try process(line, source: source)
@@ -214,10 +253,27 @@ public final class Featurizer {
             stats.accepted += 1
             history.append(row)
             events.append(StoredEvent(event))
-            if users.insert(event.userId).inserted { stats.usersTouched += 1 }
             if let trigger, options.triggers.contains(trigger) {
                 try writeJob(event, trigger: trigger, line: line.bytes)
             }
+        }
+    }
+
+    /// Runs a committed line through the engine to rebuild its state: its
+    /// rows, windows, jobs and rejects are in the store and the outputs
+    /// already, so nothing it makes is kept.
+    private func recover(_ line: InputLine) throws {
+        if !line.isOversize, !JSONAccess.isBlank(line.bytes),
+           let event = try? parser.parse(line.bytes),
+           options.partition?.contains(key: event.userId) ?? true {
+            _ = engine.process(event)
+        }
+        if lineNumber == skipThrough {
+            _ = engine.takeFinalWindows()
+            _ = engine.takeChangedOnlineRows()
+            _ = engine.takeTouchedUsers()
+            parser.resetIgnoredProperties()
+            recovering = false
         }
     }
 
@@ -281,8 +337,20 @@ public final class Featurizer {
         // Emission order is user_windows' key order (window_start, user_id, event): appends.
         let windows = engine.takeFinalWindows()
         let online = engine.takeChangedOnlineRows()
-        let dirtyUsers = engine.takeDirtyUserCheckpoints()
-        let global = engine.encodeGlobalState()
+        for user in engine.takeTouchedUsers() where users.insert(user).inserted { stats.usersTouched += 1 }
+        // The state goes with some commits only: encoding and rewriting every
+        // changed user at every commit cost more than the rows did.
+        let linesNow = max(lineNumber, skipThrough)
+        let withState = finished || hadWindowRows || linesNow - linesAtState >= options.stateEveryLines
+            || Monotonic.now() - stateTime >= options.stateEverySeconds
+        var dirtyUsers: [(userId: String, state: [UInt8]?)] = []
+        var state: (global: [UInt8], position: [UInt8])?
+        if withState {
+            dirtyUsers = engine.takeDirtyUserCheckpoints()
+            state = (engine.encodeGlobalState(), Array(JSONValue.object([("lines", .int(linesNow))]).rendered().utf8))
+            linesAtState = linesNow
+            stateTime = Monotonic.now()
+        }
         stats.ignoredProperties = ignoredBefore + parser.ignoredProperties
         stats.historyRows += history.count
         stats.windowsWritten += windows.count
@@ -304,7 +372,7 @@ public final class Featurizer {
         let writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
             online: online, windows: windows, userStates: dirtyUsers,
-            global: global, position: Array(position.utf8))
+            state: state, position: Array(position.utf8))
         if writer == nil {
             // The read indexes go while featurize writes; they are built when its input ends.
             let store = self.store

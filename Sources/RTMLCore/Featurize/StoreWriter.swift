@@ -12,9 +12,12 @@ struct BatchWrites {
     var history: [FeatureRow]
     var online: [FeatureRow]
     var windows: [WindowCount]
-    /// Changed user states, each with its open windows (`takeDirtyUserCheckpoints`).
+    /// Changed user states, each with its open windows (`takeDirtyUserCheckpoints`),
+    /// when the batch checkpoints the engine's state; empty otherwise.
     var userStates: [(userId: String, state: [UInt8]?)]
-    var global: [UInt8]
+    /// The engine's global state and the input lines it covers (`state_position`),
+    /// when the batch checkpoints the state.
+    var state: (global: [UInt8], position: [UInt8])?
     var position: [UInt8]
 }
 
@@ -49,6 +52,16 @@ final class StoreWriter: @unchecked Sendable {
     /// Set once the writer thread ends.
     private var threadCPU = 0.0
     private var transactions = 0
+    /// CPU seconds by part of the work, in `Part` order (read after `finish`).
+    private(set) var cpuByPart = [Double](repeating: 0, count: Part.allCases.count)
+
+    /// What a transaction's CPU time is spent on, for `--stats`.
+    enum Part: String, CaseIterable {
+        case fold = "fold", ids = "ids", history = "history", features = "features", windows = "windows"
+        case state = "state", commit = "commit"
+
+        var index: Int { Self.allCases.firstIndex(of: self)! }
+    }
     /// Seconds the driver waited for room in the queue or for a commit.
     private(set) var driverWaitSeconds = 0.0
     /// Work the writer does once, in its first transaction's place.
@@ -166,6 +179,7 @@ final class StoreWriter: @unchecked Sendable {
     /// Finalised windows come in emission order, which is `user_windows`'
     /// key order (window_start, user_id, event) across batches too: appends.
     private func write(_ batches: [BatchWrites]) throws {
+        var clock = Self.threadCPUSeconds()
         var online: [String: FeatureRow] = [:]
         var userStates: [String: [UInt8]?] = [:]
         for b in batches {
@@ -176,9 +190,16 @@ final class StoreWriter: @unchecked Sendable {
             for (user, state) in b.userStates { userStates[user] = .some(state) }
         }
         let last = batches[batches.count - 1]
+        let state = batches.last { $0.state != nil }?.state
         let clearWindowRows = self.clearWindowRows
         self.clearWindowRows = false
 
+        func spent(_ part: Part) {
+            let now = Self.threadCPUSeconds()
+            cpuByPart[part.index] += now - clock
+            clock = now
+        }
+        spent(.fold)
         try store.transaction { batch in
             // Index loops over the arrays' buffers: rows are read in place, not copied (retained) first.
             // Ids are assigned in event order, then the rows go in in multi-row statements.
@@ -188,19 +209,28 @@ final class StoreWriter: @unchecked Sendable {
                         _ = try batch.sequenceId(forUser: events[i].userId)
                         if let content = events[i].contentId { _ = try batch.itemId(forContent: content) }
                     }
+                    spent(.ids)
                     // One row per event: its features as of the event, and the event.
                     try b.history.withUnsafeBufferPointer { try batch.insertHistory($0, events: events) }
+                    spent(.history)
                 }
             }
             for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
+            spent(.features)
             for b in batches {
                 try b.windows.withUnsafeBufferPointer { try batch.insertWindows($0) }
             }
+            spent(.windows)
             if clearWindowRows { try batch.deleteAllWindowStates() }
             for user in userStates.keys.sorted() { try batch.putUserState(user, userStates[user]!) }
-            try batch.setCheckpoint("engine", last.global)
+            if let state {
+                try batch.setCheckpoint("engine", state.global)
+                try batch.setCheckpoint("state_position", state.position)
+            }
             try batch.setCheckpoint("position", last.position)
+            spent(.state)
         }
+        spent(.commit)
     }
 
     static func threadCPUSeconds() -> Double {

@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 
 /// Matrix factorisation for implicit feedback by alternating least squares
 /// (Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback
@@ -36,12 +36,13 @@ public struct ImplicitALS: Sendable, Equatable {
     public var seed: UInt64
     /// Conjugate-gradient steps per row and half-iteration; nil for an exact Cholesky solve.
     public var conjugateGradientSteps: Int?
-    /// Threads to split rows over (rows are independent, so the result does not depend on it).
+    /// Threads to split rows over (rows are independent and the Gram matrix is
+    /// summed in a fixed order, so the result does not depend on it).
     public var threads: Int
 
     public init(
         factors: Int = 64, iterations: Int = 15, regularization: Double = 0.01, alpha: Double = 1.0,
-        seed: UInt64 = 0, conjugateGradientSteps: Int? = 3, threads: Int = 2
+        seed: UInt64 = 0, conjugateGradientSteps: Int? = 3, threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         self.factors = factors
         self.iterations = iterations
@@ -74,18 +75,18 @@ public struct ImplicitALS: Sendable, Equatable {
         let itemUsers = userItems.transposed()
         let f = factors
         var rng = Xoshiro256StarStar(seed: seed)
-        var users = (0..<userItems.rowCount * f).map { _ in Float(rng.unit() * 0.01) }
-        var items = (0..<userItems.columnCount * f).map { _ in Float(rng.unit() * 0.01) }
+        let users = FactorMatrix(packed: (0..<userItems.rowCount * f).map { _ in Float(rng.unit() * 0.01) }, factors: f)
+        let items = FactorMatrix(packed: (0..<userItems.columnCount * f).map { _ in Float(rng.unit() * 0.01) }, factors: f)
         let solver = ALSSolver(factors: f, regularization: regularization, alpha: alpha,
                                conjugateGradientSteps: conjugateGradientSteps, threads: threads)
         for iteration in 0..<iterations {
-            solver.solve(rows: userItems, into: &users, fixed: items)
-            solver.solve(rows: itemUsers, into: &items, fixed: users)
+            solver.solve(rows: userItems, into: users, fixed: items)
+            solver.solve(rows: itemUsers, into: items, fixed: users)
             if let progress {
-                let model = ImplicitALSModel(factors: f, userFactors: users, itemFactors: items)
+                let model = ImplicitALSModel(factors: f, userFactors: users.packed, itemFactors: items.packed)
                 progress(iteration + 1, model.loss(userItems, regularization: regularization, alpha: alpha))
             }
         }
-        return ImplicitALSModel(factors: f, userFactors: users, itemFactors: items)
+        return ImplicitALSModel(factors: f, userFactors: users.packed, itemFactors: items.packed)
     }
 }

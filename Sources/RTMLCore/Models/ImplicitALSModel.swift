@@ -61,18 +61,19 @@ public struct ImplicitALSModel: Sendable, Equatable {
     /// O(nnz·f + (users + items)·f²).
     public func loss(_ userItems: SparseInteractions, regularization: Double, alpha: Double) -> Double {
         precondition(userItems.rowCount == userCount && userItems.columnCount == itemCount, "interaction matrix shape differs from the model")
-        let gram = ALSSolver.gram(itemFactors, rows: itemCount, factors: factors, ridge: 0)
+        let n = FactorMatrix.paddedWidth(factors)
+        let gram = ALSSolver.gram(FactorMatrix(packed: itemFactors, factors: factors), ridge: 0, threads: 1)
         var total = 0.0
         var penalty = 0.0
+        var xd = [Double](repeating: 0, count: n)
         userFactors.withUnsafeBufferPointer { u in
             itemFactors.withUnsafeBufferPointer { v in
                 for user in 0..<userCount {
                     let x = u.baseAddress! + user * factors
+                    for a in 0..<factors { xd[a] = Double(x[a]) }
                     var quadratic = 0.0
-                    for a in 0..<factors {
-                        var row = 0.0
-                        for b in 0..<factors { row += gram[a * factors + b] * Double(x[b]) }
-                        quadratic += Double(x[a]) * row
+                    gram.withUnsafeBufferPointer { g in
+                        for a in 0..<factors { quadratic += xd[a] * VectorKernels.dot(g.baseAddress! + a * n, xd, factors) }
                     }
                     total += quadratic
                     let (items, weights) = userItems.row(user)

@@ -46,7 +46,11 @@ public struct LBFGS: Sendable {
     }
 
     /// Minimises `objective`, which returns f(x) and writes ∇f(x) into its second argument.
-    public func minimize(from start: [Double], _ objective: ([Double], inout [Double]) -> Double) -> Result {
+    ///
+    /// `progress`, if given, receives (iteration from 1, f, max |∂f/∂xᵢ|) after each accepted step.
+    public func minimize(
+        from start: [Double], progress: ((Int, Double, Double) -> Void)? = nil, _ objective: ([Double], inout [Double]) -> Double
+    ) -> Result {
         let dim = start.count
         var x = start
         var g = [Double](repeating: 0, count: dim)
@@ -103,6 +107,7 @@ public struct LBFGS: Sendable {
             x = search.bestX
             g = search.bestG
             f = accepted
+            progress?(iteration + 1, f, g.reduce(0) { max($0, abs($1)) })
             if sy > 0 {
                 if sHistory.count == memory {
                     sHistory.removeFirst(); yHistory.removeFirst(); rhoHistory.removeFirst()

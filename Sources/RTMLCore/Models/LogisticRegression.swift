@@ -47,6 +47,16 @@ public struct LogisticRegression: Sendable, Equatable {
         public var converged: Bool
     }
 
+    /// What the solver reports after each iteration, for progress display.
+    public struct Iteration: Sendable, Equatable {
+        /// Iterations done, from 1.
+        public var iteration: Int
+        /// The mean objective: mean cross-entropy plus the penalty divided by C·n.
+        public var objective: Double
+        /// max |gradient| of that objective (with `.l1`, of its pseudo-gradient): the stopping test's number.
+        public var gradientMaxNorm: Double
+    }
+
     public func validate() throws {
         guard c > 0, c.isFinite else { throw RTMLError.usage("C must be a finite number > 0, got \(c)") }
         guard tolerance > 0 else { throw RTMLError.usage("tolerance must be > 0, got \(tolerance)") }
@@ -54,7 +64,8 @@ public struct LogisticRegression: Sendable, Equatable {
     }
 
     /// Fits to rows of `x` with class labels in `0 ..< classCount` (default: largest label + 1).
-    public func fit(_ x: DesignMatrix, labels: [Int], classCount: Int? = nil) throws -> Fit {
+    /// `progress`, if given, receives each iteration; it does not change the fit.
+    public func fit(_ x: DesignMatrix, labels: [Int], classCount: Int? = nil, progress: ((Iteration) -> Void)? = nil) throws -> Fit {
         try validate()
         guard labels.count == x.rows else { throw RTMLError.usage("x has \(x.rows) rows but there are \(labels.count) labels") }
         guard x.rows > 0 else { throw RTMLError.usage("cannot fit on zero rows") }
@@ -66,10 +77,15 @@ public struct LogisticRegression: Sendable, Equatable {
         let p = x.columns, stride = p + 1
         let objective = SoftmaxObjective(x: x, labels: labels, classCount: classes, c: penalty == .l2 ? c : .infinity)
         let start = [Double](repeating: 0, count: objective.parameterCount)
+        let report = progress.map { progress in
+            { (iteration: Int, value: Double, gradient: Double) in
+                progress(Iteration(iteration: iteration, objective: value, gradientMaxNorm: gradient))
+            }
+        }
         let result: (x: [Double], value: Double, iterations: Int, converged: Bool)
         switch penalty {
         case .l2:
-            let solved = LBFGS(gradientTolerance: tolerance, maxIterations: maxIterations).minimize(from: start) { theta, gradient in
+            let solved = LBFGS(gradientTolerance: tolerance, maxIterations: maxIterations).minimize(from: start, progress: report) { theta, gradient in
                 objective.evaluate(theta, gradient: &gradient)
             }
             result = (solved.x, solved.value, solved.iterations, solved.converged)
@@ -77,7 +93,7 @@ public struct LogisticRegression: Sendable, Equatable {
             // Divided by C·n like the L2 form: mean cross-entropy + ‖W‖₁/(C·n).
             let penalised = (0..<start.count).map { $0 % stride != p }
             let solved = OWLQN(tolerance: tolerance, maxIterations: maxIterations)
-                .minimize(from: start, l1: 1 / (c * Double(x.rows)), penalised: penalised) { theta, gradient in
+                .minimize(from: start, l1: 1 / (c * Double(x.rows)), penalised: penalised, progress: report) { theta, gradient in
                     objective.evaluate(theta, gradient: &gradient)
                 }
             result = (solved.x, solved.value, solved.iterations, solved.converged)

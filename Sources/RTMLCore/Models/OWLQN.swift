@@ -22,8 +22,10 @@ struct OWLQN {
         var converged: Bool
     }
 
+    /// `progress`, if given, receives (iteration from 1, objective, max |pseudo-gradient|) after each accepted step.
     func minimize(
-        from start: [Double], l1: Double, penalised: [Bool], _ smooth: ([Double], inout [Double]) -> Double
+        from start: [Double], l1: Double, penalised: [Bool], progress: ((Int, Double, Double) -> Void)? = nil,
+        _ smooth: ([Double], inout [Double]) -> Double
     ) -> Result {
         let dim = start.count
         var x = start
@@ -39,7 +41,8 @@ struct OWLQN {
         var alphas = [Double](repeating: 0, count: memory)
         var trial = x, trialG = g
 
-        for iteration in 0..<maxIterations {
+        /// The minimum-norm subgradient of the whole objective at `x`, into `pseudo`.
+        func pseudoGradient() {
             for j in 0..<dim {
                 guard penalised[j] else { pseudo[j] = g[j]; continue }
                 if x[j] > 0 { pseudo[j] = g[j] + l1 }
@@ -48,6 +51,10 @@ struct OWLQN {
                 else if g[j] - l1 > 0 { pseudo[j] = g[j] - l1 }
                 else { pseudo[j] = 0 }
             }
+        }
+
+        for iteration in 0..<maxIterations {
+            pseudoGradient()
             if pseudo.reduce(0, { max($0, abs($1)) }) <= tolerance {
                 return Result(x: x, value: f, iterations: iteration, converged: true)
             }
@@ -97,6 +104,10 @@ struct OWLQN {
             x = trial
             g = trialG
             f = newF
+            if let progress {
+                pseudoGradient()  // recomputed at the top of the next iteration anyway
+                progress(iteration + 1, f, pseudo.reduce(0) { max($0, abs($1)) })
+            }
             if (previous - f) / max(abs(previous), abs(f), 1) <= functionTolerance {
                 return Result(x: x, value: f, iterations: iteration + 1, converged: true)
             }

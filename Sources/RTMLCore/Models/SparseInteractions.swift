@@ -74,16 +74,35 @@ public struct SparseInteractions: Sendable, Equatable {
     }
 
     /// The same entries with rows and columns swapped (CSR of the transpose).
+    ///
+    /// One counting pass and one scatter pass, O(nnz + rows + columns): entries
+    /// are already merged, and visiting rows in order leaves each new row's
+    /// columns ascending. (Going through the coordinate initialiser sorted 5M
+    /// entries twice, about as long as an ALS iteration.)
     public func transposed() -> SparseInteractions {
-        var rows: [Int] = [], columns: [Int] = []
-        rows.reserveCapacity(nonZeroCount)
-        columns.reserveCapacity(nonZeroCount)
+        precondition(rowCount <= Int(Int32.max), "row indices become Int32 column indices")
+        var starts = [Int](repeating: 0, count: columnCount + 1)
+        for c in columnIndices { starts[Int(c) + 1] += 1 }
+        for c in 0..<columnCount { starts[c + 1] += starts[c] }
+        var next = starts
+        var outColumns = [Int32](repeating: 0, count: nonZeroCount)
+        var outValues = [Float](repeating: 0, count: nonZeroCount)
         for r in 0..<rowCount {
             for position in rowStarts[r]..<rowStarts[r + 1] {
-                rows.append(Int(columnIndices[position]))
-                columns.append(r)
+                let c = Int(columnIndices[position])
+                outColumns[next[c]] = Int32(r)
+                outValues[next[c]] = values[position]
+                next[c] += 1
             }
         }
-        return SparseInteractions(rowCount: columnCount, columnCount: rowCount, rows: rows, columns: columns, values: values)
+        return SparseInteractions(rowCount: columnCount, columnCount: rowCount, rowStarts: starts, columnIndices: outColumns, values: outValues)
+    }
+
+    private init(rowCount: Int, columnCount: Int, rowStarts: [Int], columnIndices: [Int32], values: [Float]) {
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+        self.rowStarts = rowStarts
+        self.columnIndices = columnIndices
+        self.values = values
     }
 }

@@ -156,7 +156,10 @@ extension FeatureStore {
     /// The writes of one micro-batch. Valid only inside the
     /// ``FeatureStore/transaction(_:)`` call that made it.
     public final class Batch {
-        unowned let store: FeatureStore
+        // Unsafe: a batch lives only inside the store's own `transaction`
+        // call, so the store outlives it; a checked unowned reference cost a
+        // retain and release on every row the writer bound.
+        unowned(unsafe) let store: FeatureStore
         let db: Database
         let s: WriteStatements
         var isValid = true

@@ -11,11 +11,18 @@ public struct LinearTraining {
 
     public var method: Method
     public var standardize: Bool
+    /// Where the solver's iterations go while it runs (nil: nowhere).
+    public var progress: IterationProgress?
 
-    public init(method: Method, standardize: Bool) {
+    public init(method: Method, standardize: Bool, progress: IterationProgress? = nil) {
         self.method = method
         self.standardize = standardize
+        self.progress = progress
     }
+
+    /// The progress display when it prints: the per-iteration numbers cost an extra
+    /// pass over the rows, which a hidden display should not pay for.
+    private var shownProgress: IterationProgress? { progress?.enabled == true ? progress : nil }
 
     public func run(_ table: ExampleTable, train: [Int], test: [Int]) throws -> TrainedModel {
         guard !train.isEmpty else { throw RTMLError("no training rows (the split left every row on the test side)") }
@@ -41,7 +48,13 @@ public struct LinearTraining {
         let yTrain = train.map { table.targets[$0] }
         let yTest = test.map { table.targets[$0] }
         let started = Monotonic.now()
-        let fit = try enet.fit(xTrain, yTrain)
+        let fit = try enet.fit(xTrain, yTrain, progress: shownProgress.map { progress in
+            { sweep in
+                progress.report(iteration: sweep.sweep, loss: sweep.objective,
+                                [("max |Δw|/|w|", sweep.maxRelativeChange)] + (sweep.dualityGap.map { [("gap", $0)] } ?? []))
+            }
+        })
+        progress?.finish()
         let fitSeconds = Monotonic.now() - started
         let (w, b) = scaler.fold(coefficients: fit.model.coefficients, intercept: fit.model.intercept)
         let model = LinearModel(featureNames: table.featureNames, coefficients: w, intercept: b)
@@ -87,7 +100,10 @@ public struct LinearTraining {
         let yTrain = train.map { labels[$0] }
         let yTest = test.map { labels[$0] }
         let started = Monotonic.now()
-        let fit = try logistic.fit(xTrain, labels: yTrain, classCount: classes.count)
+        let fit = try logistic.fit(xTrain, labels: yTrain, classCount: classes.count, progress: shownProgress.map { progress in
+            { step in progress.report(iteration: step.iteration, loss: step.objective, [("max |gradient|", step.gradientMaxNorm)]) }
+        })
+        progress?.finish()
         let fitSeconds = Monotonic.now() - started
         var rows: [[Double]] = []
         var intercepts: [Double] = []

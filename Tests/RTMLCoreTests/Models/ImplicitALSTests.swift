@@ -131,12 +131,61 @@ import Testing
     }
 
     @Test func threadsAndSeedsAreDeterministic() throws {
-        let train = Planted(users: 200, items: 80, perUser: 10, groups: 4, seed: 8).trainMatrix
-        let one = try ImplicitALS(factors: 8, iterations: 3, seed: 11, threads: 1).fit(train)
-        let two = try ImplicitALS(factors: 8, iterations: 3, seed: 11, threads: 2).fit(train)
-        let other = try ImplicitALS(factors: 8, iterations: 3, seed: 12, threads: 2).fit(train)
-        #expect(one == two)
-        #expect(one != other)
+        // More than 2,048 items, so the Gram matrix is summed over several parts;
+        // 10 factors, so rows are padded to 16 floats.
+        let train = Planted(users: 900, items: 2500, perUser: 12, groups: 5, seed: 8).trainMatrix
+        for steps in [3, nil] as [Int?] {
+            let one = try ImplicitALS(factors: 10, iterations: 3, seed: 11, conjugateGradientSteps: steps, threads: 1).fit(train)
+            for threads in [2, 3, 8] {
+                let many = try ImplicitALS(factors: 10, iterations: 3, seed: 11, conjugateGradientSteps: steps, threads: threads).fit(train)
+                // Bit for bit, not merely close.
+                #expect(one == many, "\(threads) threads, cg steps \(String(describing: steps))")
+            }
+            let again = try ImplicitALS(factors: 10, iterations: 3, seed: 11, conjugateGradientSteps: steps, threads: 2).fit(train)
+            let other = try ImplicitALS(factors: 10, iterations: 3, seed: 12, conjugateGradientSteps: steps, threads: 2).fit(train)
+            #expect(one == again)
+            #expect(one != other)
+        }
+    }
+
+    @Test func gramMatrixMatchesTheDefinitionForAnyThreadCount() {
+        // 2,601 rows: several parts, a partial last block of 256 and rows left over from groups of 4.
+        var rng = Xoshiro256StarStar(seed: 3)
+        let rows = 2601, f = 11
+        let packed = (0..<rows * f).map { _ in Float(rng.unit() - 0.5) }
+        let y = FactorMatrix(packed: packed, factors: f)
+        let n = y.stride
+        #expect(n == 16)
+        let gram = ALSSolver.gram(y, ridge: 0.25, threads: 1)
+        var worst = 0.0
+        for a in 0..<n {
+            for b in 0..<n {
+                var exact = a == b && a < f ? 0.25 : 0
+                if a < f && b < f {
+                    for r in 0..<rows { exact += Double(packed[r * f + a]) * Double(packed[r * f + b]) }
+                }
+                worst = max(worst, abs(gram[a * n + b] - exact))
+            }
+        }
+        #expect(worst < 1e-4, "largest difference \(worst)")
+        #expect(gram == ALSSolver.gram(y, ridge: 0.25, threads: 2))
+        #expect(gram == ALSSolver.gram(y, ridge: 0.25, threads: 5))
+    }
+
+    @Test func chunksCoverEveryRowOnceAndSpreadTheWork() {
+        // One very heavy row first (a popular item), then light ones.
+        var rows: [Int] = [], cols: [Int] = []
+        for u in 0..<50 { rows.append(0); cols.append(u) }
+        for r in 1..<200 { rows.append(r); cols.append(r % 50) }
+        let m = SparseInteractions(rowCount: 200, columnCount: 50, rows: rows, columns: cols, values: [Float](repeating: 1, count: rows.count))
+        for count in [1, 2, 7, 16, 400] {
+            let bounds = ALSSolver.balancedChunks(m, count: count, denseCost: 2)
+            #expect(bounds.first == 0 && bounds.last == 200)
+            #expect(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "\(bounds)")
+            #expect(bounds.count - 1 <= max(1, count))
+        }
+        // The heavy row is a chunk on its own when there are enough chunks.
+        #expect(ALSSolver.balancedChunks(m, count: 16, denseCost: 2).prefix(2) == [0, 1])
     }
 
     @Test func recommendRanksByScoreAndSkipsExcluded() throws {
