@@ -101,28 +101,32 @@ extension RTMLCommand {
             // A store set (a directory with manifest.json) is served shard by shard, each job
             // routed to its user's shard; a single store as before.
             let server: any PredictionServing
+            var setServer: StoreSetServer?
+            var single: PredictionServer?
             let storeDescription: String
             let pull: (any PredictionPullSink)?
             let sinks = Set(sink.split(separator: ",").map(String.init))
             if StoreSet.isSet(try location.currentPath()) {
-                let setServer = try StoreSetServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
-                setServer.notes.forEach(Console.error)
-                server = setServer
-                storeDescription = "store set \(setServer.setPath) (\(setServer.partitions) shards)"
+                let set = try StoreSetServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
+                set.notes.forEach(Console.error)
+                server = set
+                setServer = set
+                storeDescription = "store set \(set.setPath) (\(set.partitions) shards)"
                 if !sinks.contains("pull") {
                     pull = nil
                 } else if let predictionsDB {
                     pull = try PullSink(path: predictionsDB, createIfMissing: true)
                 } else {
-                    pull = try ShardedPullSink(setPath: setServer.setPath)
+                    pull = try ShardedPullSink(setPath: set.setPath)
                 }
             } else {
-                let single = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
-                single.notes.forEach(Console.error)
-                server = single
-                storeDescription = "store \(single.storePath)"
+                let one = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
+                one.notes.forEach(Console.error)
+                server = one
+                single = one
+                storeDescription = "store \(one.storePath)"
                 pull = !sinks.contains("pull") ? nil
-                    : try PullSink(path: predictionsDB ?? single.storePath, createIfMissing: predictionsDB != nil)
+                    : try PullSink(path: predictionsDB ?? one.storePath, createIfMissing: predictionsDB != nil)
             }
 
             if let user {
@@ -137,7 +141,8 @@ extension RTMLCommand {
             loopOptions.partition = partitioning.partition
             let readsStdin = files.isEmpty || files.contains("-")
             loopOptions.idleFlushSeconds = follow || readsStdin ? 0.005 : nil
-            let loop = ServeLoop(server: server, push: push, pull: pull, deadLetter: dead, options: loopOptions)
+            let loop = single.map { ServeLoop(server: $0, push: push, pull: pull, deadLetter: dead, options: loopOptions) }
+                ?? ServeLoop(server: setServer!, push: push, pull: pull, deadLetter: dead, options: loopOptions)
             let inputs = files.isEmpty ? [InputSource.stdin] : files.map { $0 == "-" ? .stdin : InputSource(path: $0) }
             let stats = try loop.run(inputs)
             try push?.close()

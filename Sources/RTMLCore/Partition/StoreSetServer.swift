@@ -1,13 +1,23 @@
 import Foundation
 
-/// What ServeLoop needs from whatever serves its batches: one store
-/// (PredictionServer) or a store set (StoreSetServer).
+/// Serving one user's job, for callers that want a `Prediction` back
+/// (`serve-once --user`): one store (PredictionServer) or a store set
+/// (StoreSetServer).
 public protocol PredictionServing: AnyObject {
     func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, PredictionServer.Failure>]
     var serviceLatency: LatencyRecorder { get }
 }
 
-extension PredictionServer: PredictionServing {}
+/// What ServeLoop and its sink stage need from whatever serves their
+/// batches: results into the batch's flat storage, and the models (the
+/// sinks format items and probabilities with them).
+protocol BatchServing: PredictionServing {
+    var scorer: ALSScorer { get }
+    var reranker: CategoryReranker? { get }
+    func serve(_ jobs: [PredictionJob], into out: ServedBatch, now: () -> Int64)
+}
+
+extension PredictionServer: BatchServing {}
 
 /// Where ServeLoop's pull sink writes: one store (PullSink) or each user's shard (ShardedPullSink).
 public protocol PredictionPullSink: AnyObject {
@@ -43,14 +53,18 @@ public struct ShardRouting: Sendable, Equatable {
 /// With a stores directory whose colors are sets, `ACTIVE` is looked up
 /// before every batch like for single stores, and a switch opens (and
 /// validates) the other set.
-public final class StoreSetServer: PredictionServing {
+public final class StoreSetServer: BatchServing {
     public let location: StoreLocation
-    private let scorer: ALSScorer
-    private let reranker: CategoryReranker?
+    public let scorer: ALSScorer
+    public let reranker: CategoryReranker?
     private let options: PredictionServer.Options
     public private(set) var setPath = ""
     public private(set) var fingerprint = ""
     private var servers: [PredictionServer] = []
+    /// Per shard: its jobs' positions in the batch, and its results (reused).
+    private var positions: [[Int]] = []
+    private var shardResults: [ServedBatch] = []
+    private let single = ServedBatch()
     private var finishedLatency = LatencyRecorder()
     public private(set) var notes: [String] = []
 
@@ -91,30 +105,64 @@ public final class StoreSetServer: PredictionServing {
         }
         for s in servers { finishedLatency.add(s.serviceLatency) }
         servers = opened
+        positions = [[Int]](repeating: [], count: opened.count)
+        shardResults = opened.map { _ in ServedBatch() }
         setPath = path
         fingerprint = print
         notes += newNotes
     }
 
-    public func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, PredictionServer.Failure>] {
+    /// Serves a batch: each shard's jobs in one read snapshot of that shard,
+    /// the results copied back to the jobs' places. A shard that cannot be
+    /// read fails the whole batch (a batch has one failure reason), so its
+    /// jobs are dead-lettered together and served again on retry.
+    func serve(_ jobs: [PredictionJob], into out: ServedBatch, now: () -> Int64) {
+        out.reset(jobs: jobs.count, k: max(options.k, 0), classCount: reranker?.classes.count ?? 0)
         do {
             try ensureSet()
         } catch {
-            let reason = "store unreadable: \((error as? RTMLError)?.message ?? "\(error)")"
-            return jobs.map { _ in .failure(PredictionServer.Failure(reason: reason)) }
+            out.failure = "store unreadable: \((error as? RTMLError)?.message ?? "\(error)")"
+            return
         }
         let n = servers.count
-        if n == 1 { return servers[0].serve(jobs, now: now) }
-        var byShard = [[Int]](repeating: [], count: n)
-        for (k, job) in jobs.enumerated() {
-            byShard[UserPartition.of(key: job.userId, count: n)].append(k)
+        if n == 1 {
+            servers[0].serve(jobs, into: out, now: now)
+            return
         }
-        var results = [Result<Prediction, PredictionServer.Failure>?](repeating: nil, count: jobs.count)
-        for (i, positions) in byShard.enumerated() where !positions.isEmpty {
-            let served = servers[i].serve(positions.map { jobs[$0] }, now: now)
-            for (k, r) in zip(positions, served) { results[k] = r }
+        for i in 0..<n { positions[i].removeAll(keepingCapacity: true) }
+        for (j, job) in jobs.enumerated() {
+            positions[UserPartition.of(key: job.userId, count: n)].append(j)
         }
-        return results.map { $0! }
+        for i in 0..<n where !positions[i].isEmpty {
+            let part = shardResults[i]
+            servers[i].serve(positions[i].map { jobs[$0] }, into: part, now: now)
+            if let failure = part.failure {
+                out.failure = failure
+                return
+            }
+            for (local, j) in positions[i].enumerated() { out.copy(job: local, from: part, to: j) }
+        }
+    }
+
+    public func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, PredictionServer.Failure>] {
+        serve(jobs, into: single, now: now)
+        if let failure = single.failure { return jobs.map { _ in .failure(PredictionServer.Failure(reason: failure)) } }
+        return jobs.indices.map { .success(single.prediction($0, job: jobs[$0], scorer: scorer, classes: reranker?.classes)) }
+    }
+}
+
+extension ServedBatch {
+    /// Job `from`'s result in `other` (of the same k and classes) becomes job `to`'s here.
+    func copy(job source: Int, from other: ServedBatch, to j: Int) {
+        coldStart[j] = other.coldStart[source]
+        itemCount[j] = other.itemCount[source]
+        predictedAt[j] = other.predictedAt[source]
+        let n = Int(other.itemCount[source])
+        (item + j * k).update(from: other.item + source * k, count: n)
+        (score + j * k).update(from: other.score + source * k, count: n)
+        if classCount > 0 {
+            (context + j * classCount).update(from: other.context + source * classCount, count: classCount)
+        }
     }
 }
 

@@ -45,8 +45,13 @@ public final class PredictionServer {
     private let itemIndex: [String: Int32]
     /// Rerank class of each item's category, -1 when none.
     private let itemClass: [Int]
-    private var scores: [Float] = []
-    private var excluded: Set<Int> = []
+    /// One job's item scores (room for the scorer's padded item count).
+    private let scratch: UnsafeMutablePointer<Float>
+    private var top = TopScores()
+    /// Per rerank class: (K · p)^w of the job being served.
+    private let classFactor: UnsafeMutablePointer<Float>
+    /// Reused by `serve(_:now:)`.
+    private let results = ServedBatch()
     /// Item indices without a content id (never recommended).
     private let unnamed: [Int]
     private var inputBuffer: [Double] = []
@@ -72,10 +77,21 @@ public final class PredictionServer {
         } else {
             featureColumns = []
         }
+        featureColumnIsReal = featureColumns.map { FeatureSchema.columns[$0].type == .real }
+        featureColumnIsInteger = featureColumns.map { FeatureSchema.columns[$0].type == .integer }
         featureSQL = "SELECT " + featureColumns.map { StoreSchema.quoted(FeatureSchema.columns[$0].name) }.joined(separator: ", ")
             + " FROM features WHERE user_id = ?"
         itemClass = scorer.itemCategories.map { c in c.flatMap { reranker?.classes.firstIndex(of: $0) } ?? -1 }
+        classFactor = .allocate(capacity: max(reranker?.classes.count ?? 0, 1))
+        classFactor.initialize(repeating: 1, count: max(reranker?.classes.count ?? 0, 1))
+        scratch = .allocate(capacity: max(scorer.byFactor.paddedCount, 1))
+        scratch.initialize(repeating: 0, count: max(scorer.byFactor.paddedCount, 1))
         try ensureStore()
+    }
+
+    deinit {
+        scratch.deallocate()
+        classFactor.deallocate()
     }
 
     /// Opens the store the location names now, checking it fits the models;
@@ -85,11 +101,14 @@ public final class PredictionServer {
         if store != nil, path == storePath { return }
         let opened = try FeatureStore.openReadOnly(path: path)
         reads = nil
+        unchanged.forget()
         try Self.checkCompatibility(store: opened, path: options.shard?.setPath ?? path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes,
                                     fingerprint: options.shard?.setFingerprint)
+        // The tail statement was prepared on the old connection: it goes before that does.
+        recent = nil
         store = opened
         storePath = path
-        recent = RecentCompletes(itemIndex: itemIndex, keepMillis: options.excludeRecentMillis)
+        recent = RecentCompletes(itemIndex: itemIndex, keepMillis: options.excludeRecentMillis, storePath: path)
     }
 
     /// The checks before the first job (and by promote before a switch):
@@ -123,27 +142,45 @@ public final class PredictionServer {
     /// Serves a batch in one read transaction (one consistent snapshot).
     /// A store that cannot be read fails every job of the batch, not the run.
     public func serve(_ jobs: [PredictionJob], now: () -> Int64) -> [Result<Prediction, Failure>] {
+        serve(jobs, into: results, now: now)
+        if let failure = results.failure { return jobs.map { _ in .failure(Failure(reason: failure)) } }
+        let classes = reranker?.classes
+        return jobs.indices.map { .success(results.prediction($0, job: jobs[$0], scorer: scorer, classes: classes)) }
+    }
+
+    /// The serving loop's path: the same work, results into `out`'s flat
+    /// storage instead of a `Prediction` per job. On a store error
+    /// `out.failure` holds the reason for every job of the batch.
+    func serve(_ jobs: [PredictionJob], into out: ServedBatch, now: () -> Int64) {
+        out.reset(jobs: jobs.count, k: max(options.k, 0), classCount: reranker?.classes.count ?? 0)
         do {
             try ensureStore()
-            return try store!.read { db in
+            try store!.read { db in
                 try recent!.refresh(db)
-                return try jobs.map { job in
-                    let start = Monotonic.nanoseconds()
-                    let result = try serveOne(job, db: db, now: now)
-                    serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
-                    return result
+                try prepareReads(db)
+                unchanged.begin(version: try dataVersion())
+                // Through a buffer pointer: each job is borrowed, not copied (five strings to retain and release).
+                try jobs.withUnsafeBufferPointer { jobs in
+                    for j in jobs.indices {
+                        let start = Monotonic.nanoseconds()
+                        try serveOne(jobs[j], as: j, into: out, db: db, now: now)
+                        serviceLatency.record(microseconds: (Monotonic.nanoseconds() - start) / 1000)
+                    }
                 }
             }
         } catch let error as RTMLError {
-            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error.message)")) }
+            out.failure = "store unreadable: \(error.message)"
         } catch {
-            return jobs.map { _ in .failure(Failure(reason: "store unreadable: \(error)")) }
+            out.failure = "store unreadable: \(error)"
         }
     }
 
     /// The feature columns the rerank model reads (plus what its derived
     /// inputs need), not the whole row: the embedding alone is 256 bytes.
     private let featureColumns: [Int]
+    /// Each read column's declared type, looked up once.
+    private let featureColumnIsReal: [Bool]
+    private let featureColumnIsInteger: [Bool]
     private let featureSQL: String
     /// Reused per job; a stored property (not lazy) so that assigning an
     /// element mutates in place instead of copying the array each time.
@@ -152,7 +189,9 @@ public final class PredictionServer {
     /// Point reads through raw statements prepared once per store connection:
     /// GRDB's Row per job was most of a reranked job's time. Dropped before
     /// the store they belong to is (a statement must not outlive its connection).
-    private var reads: (seq: RawStatement, features: RawStatement?)?
+    private var reads: (seq: RawStatement, features: RawStatement?, version: RawStatement)?
+    /// Ids and rows read in earlier batches while the store is unchanged.
+    private let unchanged = UnchangedStoreReads()
 
     private func prepareReads(_ db: Database) throws {
         guard reads == nil else { return }
@@ -161,7 +200,32 @@ public final class PredictionServer {
                                    path: storePath, table: "sequence_ids", verb: "read")
         let features = reranker == nil ? nil
             : try RawStatement(connection: c, sql: featureSQL, path: storePath, table: "features", verb: "read")
-        reads = (seq, features)
+        let version = try RawStatement(connection: c, sql: "PRAGMA data_version", path: storePath, table: "meta", verb: "read")
+        reads = (seq, features, version)
+    }
+
+    /// The snapshot's data_version: it changes whenever another connection has committed.
+    private func dataVersion() throws -> Int64 {
+        let st = reads!.version
+        defer { st.reset() }
+        guard try st.step() else { return -1 }
+        return st.columnInt64(0)
+    }
+
+    /// The user's sequence id, from the store or from an earlier batch while it is unchanged.
+    private func knownSequenceId(_ userId: String) throws -> Int? {
+        if let known = unchanged.sequenceId(userId) { return known }
+        let id = try sequenceId(userId)
+        unchanged.remember(sequenceId: id, of: userId)
+        return id
+    }
+
+    /// The user's online feature row, the same way.
+    private func knownFeatures(_ userId: String) throws -> FeatureRow? {
+        if let known = unchanged.features(userId) { return known }
+        let row = try features(userId)
+        unchanged.remember(features: row, of: userId)
+        return row
     }
 
     private func sequenceId(_ userId: String) throws -> Int? {
@@ -178,64 +242,79 @@ public final class PredictionServer {
         defer { st.reset() }
         st.bind(1, userId)
         guard try st.step() else { return nil }
-        for (n, k) in featureColumns.enumerated() {
-            let column = Int32(n)
-            switch st.columnKind(column) {
-            case .null, .blob: featureValues[k] = .null
-            case .integer:
-                let v = st.columnInt64(column)
-                featureValues[k] = FeatureSchema.columns[k].type == .real ? .real(Double(v)) : .integer(v)
-            case .real:
-                let v = st.columnDouble(column)
-                if FeatureSchema.columns[k].type == .integer, let exact = Int64(exactly: v) {
-                    featureValues[k] = .integer(exact)
-                } else {
-                    featureValues[k] = .real(v)
+        // One access to the reused array for the whole row (an access per column cost more than reading it).
+        featureValues.withUnsafeMutableBufferPointer { values in
+            for (n, k) in featureColumns.enumerated() {
+                let column = Int32(n)
+                switch st.columnKind(column) {
+                case .null, .blob: values[k] = .null
+                case .integer:
+                    let v = st.columnInt64(column)
+                    values[k] = featureColumnIsReal[n] ? .real(Double(v)) : .integer(v)
+                case .real:
+                    let v = st.columnDouble(column)
+                    if featureColumnIsInteger[n], let exact = Int64(exactly: v) {
+                        values[k] = .integer(exact)
+                    } else {
+                        values[k] = .real(v)
+                    }
+                case .text: values[k] = .text(knownText(st.columnTextBytes(column)))
                 }
-            case .text: featureValues[k] = .text(st.columnText(column))
             }
         }
         return FeatureRow(userId: userId, eventTs: 0, updatedAt: 0, values: featureValues)
+    }
+
+    /// Texts read before (the last event's name: a handful of values), so a
+    /// row does not make a new String each time.
+    private var texts: [String] = []
+
+    private func knownText(_ bytes: UnsafeRawBufferPointer) -> String {
+        for text in texts where text.utf8.elementsEqual(bytes) { return text }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if texts.count < 32 { texts.append(text) }
+        return text
     }
 
     private static let historySQL = "SELECT user_id, "
         + FeatureSchema.columns.map { StoreSchema.quoted($0.name) }.joined(separator: ", ")
         + ", event_ts, updated_at FROM feature_history_full WHERE user_id = ? AND event_ts <= ? ORDER BY event_ts DESC, row_id DESC LIMIT 1"
 
-    private func serveOne(_ job: PredictionJob, db: Database, now: () -> Int64) throws -> Result<Prediction, Failure> {
-        try prepareReads(db)
-        let seq = try sequenceId(job.userId)
+    private func serveOne(_ job: PredictionJob, as j: Int, into out: ServedBatch, db: Database, now: () -> Int64) throws {
+        let seq = try knownSequenceId(job.userId)
         let cold = options.popularityOnly || !(seq.map { scorer.knows(user: $0) } ?? false)
+        let n = scorer.itemCount
+        let scores = scratch
         if cold {
-            scorer.popularityScores(into: &scores)
+            scorer.popularityShares.withUnsafeBufferPointer { scores.update(from: $0.baseAddress!, count: n) }
         } else {
-            scorer.scores(user: seq!, into: &scores)
+            scorer.writeScores(user: seq!, to: scores)
         }
-        var context: [(String, Double)]?
         if let reranker {
             // Replay's quality rows ask for the features as of the job's time
             // (point in time, from history); serving reads the online row.
             let row = try options.featuresAsOfJob
                 ? Row.fetchOne(db.cachedStatement(sql: Self.historySQL), arguments: [job.userId, job.eventTime])
                     .map(FeatureStore.decodeFeatureRow)
-                : features(job.userId)
-            let p = reranker.probabilities(row, at: job.eventTime, buffer: &inputBuffer)
-            let k = Double(p.count), w = options.rerankWeight
-            let factors = p.map { Float(w == 1 ? k * $0 : pow(k * $0, w)) }
-            for i in scores.indices where itemClass[i] >= 0 {
-                scores[i] = max(scores[i], 0) * factors[itemClass[i]]
+                : knownFeatures(job.userId)
+            let p = out.context + j * out.classCount
+            reranker.probabilities(row, at: job.eventTime, inputs: &inputBuffer, into: p)
+            let k = Double(reranker.classes.count), w = options.rerankWeight
+            let factor = classFactor
+            for c in 0..<reranker.classes.count { factor[c] = Float(w == 1 ? k * p[c] : pow(k * p[c], w)) }
+            itemClass.withUnsafeBufferPointer { itemClass in
+                for i in 0..<n where itemClass[i] >= 0 {
+                    scores[i] = max(scores[i], 0) * factor[itemClass[i]]
+                }
             }
-            context = zip(reranker.classes, p).map { ($0, $1) }
         }
         // Excluded items drop to -inf rather than being looked up per item in the top-k loop.
-        recent!.items(user: job.userId, at: job.eventTime, into: &excluded)
-        for i in excluded { scores[i] = -.infinity }
+        recent!.exclude(user: job.userId, at: job.eventTime, in: scores)
         for i in unnamed { scores[i] = -.infinity }
-        let best = TopK.select(options.k, from: scores.count) { scores[$0] }.filter { scores[$0] > -.infinity }
-        return .success(Prediction(
-            jobId: job.jobId, userId: job.userId, model: scorer.name, version: scorer.version,
-            items: best.map { Prediction.Item(contentId: scorer.itemIds[$0]!, score: scores[$0]) },
-            coldStart: cold, eventTime: job.eventTime, eventTimeText: job.eventTimeText, predictedAt: now(),
-            context: context, replayStamp: job.replayStamp))
+        top.select(options.k, from: scores, count: n)
+        let first = j * out.k
+        out.itemCount[j] = Int32(top.copyBest(items: out.item + first, scores: out.score + first))
+        out.coldStart[j] = cold
+        out.predictedAt[j] = now()
     }
 }

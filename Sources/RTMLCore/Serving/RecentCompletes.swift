@@ -13,22 +13,39 @@ final class RecentCompletes {
     private var newest: Int64 = .min
     private var rowsSincePrune = 0
 
-    init(itemIndex: [String: Int32], keepMillis: Int64) {
+    /// For error messages.
+    private let storePath: String
+
+    init(itemIndex: [String: Int32], keepMillis: Int64, storePath: String) {
         self.itemIndex = itemIndex
         self.keepMillis = keepMillis
+        self.storePath = storePath
     }
+
+    /// The tail query, prepared on the store's connection the first time.
+    /// A raw statement: at start-up the whole table is read (a day holds
+    /// ~120,000 completes among a million events), and decoding GRDB rows
+    /// cost as much as SQLite's own scan.
+    private var tail: RawStatement?
 
     /// Reads the completes added since the last refresh.
     func refresh(_ db: Database) throws {
         guard keepMillis > 0 else { return }
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT row_id, user_id, content_id, event_ts FROM events WHERE row_id > ? AND event = 'content.complete' ORDER BY row_id",
-            arguments: [lastRowId])
-        while let row = try rows.next() {
-            lastRowId = row[0]
-            guard let content: String = row[2], let item = itemIndex[content] else { continue }
-            let ts: Int64 = row[3]
-            byUser[row[1], default: []].append((Int(item), ts))
+        if tail == nil {
+            guard let connection = db.sqliteConnection else { throw RTMLError("the store is closed") }
+            tail = try RawStatement(
+                connection: connection,
+                sql: "SELECT row_id, user_id, content_id, event_ts FROM events WHERE row_id > ? AND event = 'content.complete' ORDER BY row_id",
+                path: storePath, table: "events", verb: "read")
+        }
+        let st = tail!
+        defer { st.reset() }
+        st.bind(1, lastRowId)
+        while try st.step() {
+            lastRowId = st.columnInt64(0)
+            guard st.columnKind(2) != .null, let item = itemIndex[st.columnText(2)] else { continue }
+            let ts = st.columnInt64(3)
+            byUser[st.columnText(1), default: []].append((Int(item), ts))
             newest = max(newest, ts)
             rowsSincePrune += 1
         }
@@ -40,6 +57,13 @@ final class RecentCompletes {
         out.removeAll(keepingCapacity: true)
         guard let list = byUser[user] else { return }
         for (item, ts) in list where ts <= time && ts >= time - keepMillis { out.insert(item) }
+    }
+
+    /// Sets the score of every item `user` completed in `[time − keep, time]` to -inf
+    /// (the same items as `items(user:at:into:)`, without building a set).
+    func exclude(user: String, at time: Int64, in scores: UnsafeMutablePointer<Float>) {
+        guard let list = byUser[user] else { return }
+        for (item, ts) in list where ts <= time && ts >= time - keepMillis { scores[item] = -.infinity }
     }
 
     /// Forgets completes too old to matter for any job near the newest event

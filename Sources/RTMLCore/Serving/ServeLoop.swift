@@ -48,38 +48,75 @@ public final class ServeLoop {
         }
     }
 
-    public let server: any PredictionServing
-    private let push: OutputWriter?
-    private let pull: (any PredictionPullSink)?
-    private let deadLetter: DeadLetterWriter?
+    /// One store (PredictionServer) or a store set (StoreSetServer).
+    let server: any BatchServing
     private let options: Options
-    public private(set) var stats = Stats()
+    /// What the reading side counts: read, malformed, skipped, batches.
+    private var readStats = Stats()
+    private let sinks: ServeSinkStage
+    /// Counters and latencies; complete once `run` has returned.
+    public var stats: Stats {
+        var merged = sinks.stats
+        merged.read = readStats.read
+        merged.malformed = readStats.malformed
+        merged.skipped = readStats.skipped
+        merged.batches = readStats.batches
+        merged.elapsedSeconds = readStats.elapsedSeconds
+        merged.service = server.serviceLatency
+        return merged
+    }
     private var scanner = JSONScanner()
     private var keyReader = PartitionKeyReader()
-    private var pending: [(job: PredictionJob, start: UInt64)] = []
-    private var line: [UInt8] = []
-    private var served: [Prediction] = []
+    /// The batch being filled by `accept`.
+    private var current = ServeBatch()
+    /// Set while `run` serves on the stage threads; nil: `accept` and `flush` serve on the caller's thread.
+    private var pipeline: ServePipeline?
 
-    public init(server: any PredictionServing, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
-        self.server = server
-        self.push = push
-        self.pull = pull
-        self.deadLetter = deadLetter
-        self.options = options
+    public convenience init(server: PredictionServer, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
+        self.init(backend: server, push: push, pull: pull, deadLetter: deadLetter, options: options)
     }
 
-    /// Reads every input to its end, serving as it goes.
+    /// Serving a store set: each job from its user's shard; the pull sink may be a ShardedPullSink.
+    public convenience init(server: StoreSetServer, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
+        self.init(backend: server, push: push, pull: pull, deadLetter: deadLetter, options: options)
+    }
+
+    init(backend server: any BatchServing, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
+        self.server = server
+        self.options = options
+        sinks = ServeSinkStage(server: server, push: push, pull: pull, deadLetter: deadLetter, maxAttempts: options.maxAttempts)
+    }
+
+    /// Reads every input to its end, serving as it goes. Reading and parsing
+    /// stay on this thread; serving and writing to the sinks each run on a
+    /// thread of their own (ServePipeline.swift), batch after batch in order.
     public func run(_ inputs: [InputSource]) throws -> Stats {
         let started = Monotonic.nanoseconds()
-        for source in inputs {
-            let reader = LineReader(source: source, maxLineBytes: options.maxLineBytes)
-            try reader.forEachLine(idleTimeout: options.idleFlushSeconds, onIdle: { try self.flush() }) { input in
-                try self.accept(input.bytes, oversize: input.isOversize)
+        // Two batches besides the one being read: one being served, one being
+        // written. More only lengthens the wait of a job read ahead of its turn.
+        let pipeline = ServePipeline(
+            batches: 2,
+            serve: { [server] batch in server.serve(batch.jobs, into: batch.results, now: EventNormalizer.nowMillis) },
+            write: { [sinks] batch in try sinks.write(batch) })
+        self.pipeline = pipeline
+        do {
+            for source in inputs {
+                let reader = LineReader(source: source, maxLineBytes: options.maxLineBytes)
+                try reader.forEachLine(idleTimeout: options.idleFlushSeconds, onIdle: { try self.flush() }) { input in
+                    try self.accept(input.bytes, oversize: input.isOversize)
+                }
             }
+            try flush()
+        } catch {
+            // Unreadable input (or a stopped stage): what was handed on is still
+            // written, as when serving was not split, then the error stops the run.
+            self.pipeline = nil
+            try? pipeline.finish()
+            throw error
         }
-        try flush()
-        stats.elapsedSeconds = Double(Monotonic.nanoseconds() - started) / 1e9
-        stats.service = server.serviceLatency
+        self.pipeline = nil
+        try pipeline.finish()
+        readStats.elapsedSeconds = Double(Monotonic.nanoseconds() - started) / 1e9
         return stats
     }
 
@@ -87,7 +124,7 @@ public final class ServeLoop {
     public func accept(_ bytes: UnsafeRawBufferPointer, oversize: Bool = false) throws {
         let start = Monotonic.nanoseconds()
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        stats.read += 1
+        readStats.read += 1
         let parsed = oversize
             ? .failure(PredictionJob.Malformed(reason: "line longer than \(options.maxLineBytes) bytes", attempt: 1))
             : PredictionJob.parse(bytes, scanner: &scanner)
@@ -98,71 +135,34 @@ public final class ServeLoop {
             case .failure: index = oversize ? 0 : keyReader.partition(ofLine: bytes, count: partition.count).index
             }
             if index != partition.index {
-                stats.skipped += 1
+                readStats.skipped += 1
                 return
             }
         }
         switch parsed {
         case .success(let job):
-            pending.append((job, start))
-            if pending.count >= options.batchJobs { try flush() }
+            current.jobs.append(job)
+            current.starts.append(start)
+            if current.jobs.count >= options.batchJobs { try flush() }
         case .failure(let malformed):
-            stats.malformed += 1
-            if malformed.attempt >= options.maxAttempts {
-                stats.failed += 1
-            } else {
-                stats.deadLettered += 1
-                try deadLetter?.writeMalformed(bytes, attempt: malformed.attempt, reason: malformed.reason, now: EventNormalizer.nowMillis())
-            }
+            readStats.malformed += 1
+            current.malformed.append((Array(bytes), malformed.attempt, malformed.reason))
         }
     }
 
-    /// Serves the pending jobs now.
+    /// Serves the pending jobs now (hands them to the serving thread while `run` is running).
     public func flush() throws {
-        guard !pending.isEmpty else {
-            try push?.flush()
-            try deadLetter?.flush()
+        guard !current.isEmpty else {
+            if pipeline == nil { try sinks.flushOutputs() }
             return
         }
-        stats.batches += 1
-        let jobs = pending.map(\.job)
-        let results = server.serve(jobs, now: EventNormalizer.nowMillis)
-        served.removeAll(keepingCapacity: true)
-        var failures: [(PredictionJob, String)] = []
-        for (job, result) in zip(jobs, results) {
-            switch result {
-            case .success(let p): served.append(p)
-            case .failure(let f): failures.append((job, f.reason))
-            }
+        if !current.jobs.isEmpty { readStats.batches += 1 }
+        if let pipeline {
+            current = try pipeline.submit(current)
+        } else {
+            server.serve(current.jobs, into: current.results, now: EventNormalizer.nowMillis)
+            try sinks.write(current)
+            current.clear()
         }
-        if let pull {
-            do { try pull.write(served) } catch {
-                // The pull sink failing fails these jobs, not the run.
-                let reason = "pull sink: \((error as? RTMLError)?.message ?? "\(error)")"
-                failures += served.map { p in (jobs.first { $0.jobId == p.jobId }!, reason) }
-                served.removeAll()
-            }
-        }
-        if let push {
-            line.removeAll(keepingCapacity: true)
-            for p in served { p.line(into: &line) }
-            try push.write(line)
-            try push.flush()
-        }
-        let now = EventNormalizer.nowMillis()
-        for (job, reason) in failures {
-            if job.attempt >= options.maxAttempts {
-                stats.failed += 1
-            } else {
-                stats.deadLettered += 1
-                try deadLetter?.write(job, reason: reason, now: now)
-            }
-        }
-        try deadLetter?.flush()
-        stats.served += served.count
-        stats.coldStart += served.filter(\.coldStart).count
-        let end = Monotonic.nanoseconds()
-        for (_, start) in pending { stats.latency.record(microseconds: (end - start) / 1000) }
-        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A collaborative-filtering model ready to score: ALS factors, the
 /// popularity ranking for users it has never seen, and each item's content
 /// id and category, all from one bundle.
@@ -16,6 +18,10 @@ public struct ALSScorer: Sendable {
     /// A user index with an all-zero factor row had no training interactions.
     let knownUsers: [Bool]
     public let sequenceMapFingerprint: String?
+    /// The item factors factor-major, for scoring eight items at once (ItemFactorsByFactor.swift).
+    let byFactor: ItemFactorsByFactor
+    /// `popularityScores` computed once: it is the same list for every cold-start job.
+    let popularityShares: [Float]
 
     public init(bundle: ModelBundle, path: String, name: String, version: Int?) throws {
         guard bundle.kind == "als" else {
@@ -48,6 +54,9 @@ public struct ALSScorer: Sendable {
         let f = factors
         knownUsers = (0..<userCount).map { u in (0..<f).contains { users.floats![u * f + $0] != 0 } }
         sequenceMapFingerprint = bundle.sequenceMapFingerprint
+        byFactor = ItemFactorsByFactor(itemFactors: itemFactors, itemCount: itemCount, factors: factors)
+        let top = max(popularity.max() ?? 1, 1)
+        popularityShares = popularity.map { $0 / top }
     }
 
     /// Whether the model learned factors for this user index.
@@ -88,11 +97,18 @@ public struct ALSScorer: Sendable {
         }
     }
 
+    /// The same scores as `scores(user:into:)`, into `out` (room for
+    /// `byFactor.paddedCount` floats): the serving loop's fast path.
+    func writeScores(user: Int, to out: UnsafeMutablePointer<Float>) {
+        userFactors.withUnsafeBufferPointer { u in
+            byFactor.scores(user: u.baseAddress! + user * factors, into: out)
+        }
+    }
+
     /// Popularity as a score in [0, 1] (share of the most popular item's count).
     public func popularityScores(into out: inout [Float]) {
-        let top = max(popularity.max() ?? 1, 1)
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: popularity.lazy.map { $0 / top })
+        out.append(contentsOf: popularityShares)
     }
 }
 
@@ -138,6 +154,52 @@ public struct CategoryReranker: Sendable {
         self.model = LogisticModel(featureNames: names, classCount: classes.count, coefficients: coefficients, intercepts: intercepts)
         self.inputs = inputs
         self.classes = classes
+        flatCoefficients = coefficients.flatMap { $0 }
+    }
+
+    /// The model's coefficient rows one after the other (`probabilities(_:at:inputs:into:)`).
+    private let flatCoefficients: [Double]
+
+    /// The same probabilities as `probabilities(_:at:buffer:)`, written to
+    /// `out` (one per class) without allocating: the serving loop calls it
+    /// for every job. The operations are `LogisticModel.probabilities`' and
+    /// its softmax's, in the same order, so the values are bit for bit the
+    /// same (a test compares them).
+    func probabilities(_ row: FeatureRow?, at time: Int64, inputs buffer: inout [Double], into out: UnsafeMutablePointer<Double>) {
+        buffer.removeAll(keepingCapacity: true)
+        inputs.encode(row, at: time, into: &buffer)
+        let classCount = model.classCount
+        let rows = LogisticModel.scoreCount(classCount)
+        let p = buffer.count
+        buffer.withUnsafeBufferPointer { x in
+            flatCoefficients.withUnsafeBufferPointer { w in
+                model.intercepts.withUnsafeBufferPointer { b in
+                    // Scores go to `out` first (rows <= classes), then become probabilities in place.
+                    for k in 0..<rows {
+                        var s = b[k]
+                        for j in 0..<p { s += w[k * p + j] * x[j] }
+                        out[k] = s
+                    }
+                }
+            }
+        }
+        if classCount == 2 {
+            let z = out[0]
+            // σ(z) written so neither branch overflows.
+            let p1 = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+            out[0] = 1 - p1
+            out[1] = p1
+            return
+        }
+        // `Sequence.max()`: the first value no later one is above.
+        var top = out[0]
+        for k in 1..<classCount where top < out[k] { top = out[k] }
+        var sum = 0.0
+        for k in 0..<classCount {
+            out[k] = exp(out[k] - top)
+            sum = sum + out[k]
+        }
+        for k in 0..<classCount { out[k] /= sum }
     }
 
     /// Category name → probability for the user's features at `time`.
