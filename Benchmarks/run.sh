@@ -210,7 +210,7 @@ fi
 
 if want partition; then
 echo
-echo "== partition: the day through ingest | featurize as 1 process and as 2 user partitions at once ($(nproc) cores)"
+echo "== partition: the day through ingest | featurize as 1 process and as 2 user partitions at once ($(nproc) cores); train and serve over the 2-shard store set"
 PW="$WORK/partition"
 rm -rf "$PW"; mkdir -p "$PW"
 # Wall seconds of one run (these runs are long; one each, not a median).
@@ -223,12 +223,23 @@ PIPE="--received-at-default timestamp --quiet"
 T_ONE=$(wall "$RTML ingest '$DAY' $PIPE | $RTML featurize --store '$PW/one.db' --flush-at-end --quiet -o /dev/null")
 printf '%-44s %8ss %10s events/s\n' "1 process: ingest | featurize" "$T_ONE" "$(rate "$EVENTS" "$T_ONE")"
 T_SPLIT=$(wall "$RTML partition 2 --out '$PW/parts' --quiet '$DAY'")
-T_PARTS=$(wall "for i in 0 1; do p=\$(printf '$PW/parts/part-%04d' \$i); ($RTML ingest \$p.ndjson $PIPE | $RTML featurize --store \$p.db --flush-at-end --quiet -o /dev/null) & done; wait")
+# featurize --partition I/2 into parts/part-000I.db: the parts are a store set (used below).
+T_PARTS=$(wall "for i in 0 1; do p=\$(printf '$PW/parts/part-%04d' \$i); ($RTML ingest \$p.ndjson $PIPE | $RTML featurize --store \$p.db --partition \$i/2 --flush-at-end --quiet -o \$p.jobs) & done; wait")
 T_TWO=$(echo "$T_SPLIT + $T_PARTS" | bc -l | awk '{printf "%.2f", $1}')
 printf '%-44s %8ss %10s events/s   speed-up %sx (partition %ss + pipelines %ss)\n' "2 partitions: rtml partition, then 2 at once" "$T_TWO" "$(rate "$EVENTS" "$T_TWO")" "$(ratio "$T_ONE" "$T_TWO")" "$T_SPLIT" "$T_PARTS"
 T_FLAG=$(wall "for i in 0 1; do ($RTML ingest '$DAY' --partition \$i/2 $PIPE | $RTML featurize --store '$PW/flag-'\$i.db --flush-at-end --quiet -o /dev/null) & done; wait")
 printf '%-44s %8ss %10s events/s   speed-up %sx (each process reads the whole day)\n' "2 partitions: --partition I/2, 2 at once" "$T_FLAG" "$(rate "$EVENTS" "$T_FLAG")" "$(ratio "$T_ONE" "$T_FLAG")"
 echo "users: $(sqlite3 "$PW/one.db" 'SELECT count(*) FROM features') in 1 store, $(( $(sqlite3 "$PW/parts/part-0000.db" 'SELECT count(*) FROM features') + $(sqlite3 "$PW/parts/part-0001.db" 'SELECT count(*) FROM features') )) in the 2 parts"
+# The 2 parts as a store set: one ALS model over both shards, and the day's jobs served
+# from the set (each job routed to its user's shard) beside the same from the single store.
+cat "$PW"/parts/part-*.jobs > "$PW/jobs.ndjson"
+JOBS=$(wc -l < "$PW/jobs.ndjson")
+T_TRAIN_ONE=$(wall "$RTML train als --store '$PW/one.db' -o '$PW/models/one' --quiet > /dev/null")
+T_TRAIN_SET=$(wall "$RTML train als --store '$PW/parts' -o '$PW/models/set' --quiet > /dev/null")
+printf '%-44s %8ss one store, %ss the 2-shard set\n' "train als (default flags)" "$T_TRAIN_ONE" "$T_TRAIN_SET"
+T_SERVE_ONE=$(median_time "$RTML serve-once --store '$PW/one.db' --model '$PW/models/one' --quiet < '$PW/jobs.ndjson' > /dev/null")
+T_SERVE_SET=$(median_time "$RTML serve-once --store '$PW/parts' --model '$PW/models/set' --quiet < '$PW/jobs.ndjson' > /dev/null")
+printf '%-44s %8s jobs/s one store, %s jobs/s the 2-shard set (%s jobs; set / one = %s)\n' "serve-once, every job of the day" "$(rate "$JOBS" "$T_SERVE_ONE")" "$(rate "$JOBS" "$T_SERVE_SET")" "$JOBS" "$(ratio "$T_SERVE_ONE" "$T_SERVE_SET")"
 if python3 -c "import pyspark" 2>/dev/null; then
   T_SPARK=$(wall "python3 examples/spark/featurize_partitioned.py '$DAY' --partitions 2 --out '$PW/spark' --master 'local[2]' --rtml '$RTML' --ingest-args '--received-at-default timestamp' > /dev/null 2> '$PW/spark.log'")
   printf '%-44s %8ss %10s events/s   speed-up %sx; Spark / plain 2 partitions = %s\n' "pyspark local[2]: 2 partitions piped" "$T_SPARK" "$(rate "$EVENTS" "$T_SPARK")" "$(ratio "$T_ONE" "$T_SPARK")" "$(ratio "$T_SPARK" "$T_TWO")"

@@ -31,15 +31,24 @@ extension RTMLCommand {
             1 when they differ; with gates 0 when no gate trips, 1 when one does; 2 on an \
             error (missing or unreadable file, not an rtml store, a store locked by a writer).
 
+            Store sets (directories with manifest.json, docs/scale-out.md): two sets of the same \
+            number of partitions are compared shard by shard (part-0000.db of a with part-0000.db \
+            of b, ...); the text report prints each differing shard's report in full and one line \
+            per shard that is the same, ndjson adds "shard":I to every line, and the gates apply to \
+            each shard (a gate trips when it trips on any shard; PSI and KS are per shard). A set \
+            against a single store, or sets of different sizes, is refused (exit 2); sql is per \
+            store only.
+
             Example:
               rtml diff stores/blue.db stores/green.db --fail-on 'psi>0.2' --fail-on 'remapped_users>0'
+              rtml diff sets/blue sets/green --fail-on 'remapped_users>0'
             """
         )
 
-        @Argument(help: ArgumentHelp("The store compared from (blue).", valueName: "a.db"))
+        @Argument(help: ArgumentHelp("The store (or store set) compared from (blue).", valueName: "a.db"))
         var storeA: String
 
-        @Argument(help: ArgumentHelp("The store compared to (green).", valueName: "b.db"))
+        @Argument(help: ArgumentHelp("The store (or store set) compared to (green).", valueName: "b.db"))
         var storeB: String
 
         @Option(help: ArgumentHelp("text, ndjson or sql.", valueName: "format"))
@@ -98,6 +107,10 @@ extension RTMLCommand {
             options.examples = format == .text ? examples : 0
             options.busyTimeout = Double(try DurationText.flag(busyTimeout, "--busy-timeout")) / 1000
             let gates = try failOn.map(DiffGate.init)
+            if StoreSet.isSet(storeA) || StoreSet.isSet(storeB) {
+                try runSets(options: options, gates: gates)
+                return
+            }
 
             let writer = try OutputWriter(path: output)
             let write: (String) throws -> Void = { try writer.write($0) }
@@ -130,6 +143,58 @@ extension RTMLCommand {
             let tripped = report.gates.contains(where: \.tripped)
             let finding = gates.isEmpty ? report.hasDifferences : tripped
             if finding { throw StageExit(status: .finding) }
+        }
+
+        /// Two store sets, shard by shard (StoreSetDiff).
+        private func runSets(options: DiffOptions, gates: [DiffGate]) throws {
+            guard format != .sql else {
+                throw RTMLError.usage("--format sql turns one store into another; for store sets run it per shard (rtml diff \(storeA)/part-0000.db \(storeB)/part-0000.db --format sql)")
+            }
+            let pairs = try StoreSetDiff.shardPairs(storeA, storeB)
+            let writer = try OutputWriter(path: output)
+            var differing: [Int] = []
+            var tripped: [String] = []
+            var text: [String] = ["rtml diff \(storeA) (a) \(storeB) (b): store sets of \(pairs.count) shards, compared shard by shard", ""]
+            for (i, pair) in pairs.enumerated() {
+                let tag: (String) -> String = { StoreSetDiff.tagged($0, shard: i) }
+                let sink: DiffSink? = format == .ndjson ? DiffNDJSONSink(write: { try writer.write(tag($0)) }) : nil
+                var report = try StoreDiff(options: options, sink: sink).run(pathA: pair.a, pathB: pair.b)
+                report.gates = try gates.map { try $0.evaluate(report) }
+                let name = StoreSetManifest.shardFileName(i)
+                let finding = report.hasDifferences || report.gates.contains(where: \.tripped)
+                if report.hasDifferences { differing.append(i) }
+                for g in report.gates where g.tripped { tripped.append("\(name): \(g.sentence)") }
+                switch format {
+                case .text:
+                    if finding {
+                        text.append("== shard \(i): \(name) differs ==")
+                        text.append(DiffTextReport.render(report))
+                    } else {
+                        text.append("\(name): same")
+                    }
+                case .ndjson:
+                    for line in DiffNDJSONSink.summaryLines(report) { try writer.write(tag(line) + "\n") }
+                case .sql: break
+                }
+            }
+            let names = differing.map(StoreSetManifest.shardFileName)
+            let verdict = differing.isEmpty ? "the sets are the same" : "\(differing.count) of \(pairs.count) shards differ: \(names.joined(separator: ", "))"
+            switch format {
+            case .text:
+                text.append("")
+                text.append("store sets: \(verdict)")
+                text.append(contentsOf: tripped)
+                try writer.write(text.joined(separator: "\n") + "\n")
+            case .ndjson:
+                try writer.write(JSONValue.object([
+                    ("type", .string("set_summary")), ("shards", .int(pairs.count)),
+                    ("differing_shards", .array(differing.map { .int($0) })), ("gates_tripped", .int(tripped.count)),
+                ]).rendered() + "\n")
+                for t in tripped { Console.error("rtml: \(t)") }
+            case .sql: break
+            }
+            try writer.close()
+            if gates.isEmpty ? !differing.isEmpty : !tripped.isEmpty { throw StageExit(status: .finding) }
         }
     }
 }

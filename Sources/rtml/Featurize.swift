@@ -25,6 +25,11 @@ extension RTMLCommand {
             appear again (job ids are deterministic); none is lost. A different input continues \
             the store where it stands.
 
+            With --store DIR/part-000I.db and --partition I/N the store is shard I of the store \
+            set DIR: featurize creates DIR/manifest.json when it is the first shard and records \
+            the shard's store id in it (docs/scale-out.md), so N processes started at once make a \
+            valid set; the file name must match I, and N the manifest's.
+
             With --partition I/N only the users of partition I are featurized; other lines \
             are counted as skipped (read = accepted + rejected + skipped), and the store records \
             its partition in meta. The watermark is then this partition's: see \
@@ -157,6 +162,8 @@ extension RTMLCommand {
             let embeddingTable = try embeddings.map { try TermEmbeddings.load(path: $0) }
                 ?? TermEmbeddings.hashing(dimensions: embeddingDims)
             if embeddings != nil { options.config.embeddingDimensions = embeddingTable.dimensions }
+            let setDirectory = try StoreSetRegistration.shardDirectory(storePath: store, partition: partitioning.partition)
+            let existed = (try? FileManager.default.attributesOfItem(atPath: store)[.size] as? Int).map { $0 > 0 } ?? false
             let featureStore = try FeatureStore.open(path: store, mode: create ? .mustCreate : .createIfMissing, color: color)
             if let partition = partitioning.partition {
                 // A partition's store holds only its users: mixing partitions in one store is a mistake.
@@ -164,6 +171,11 @@ extension RTMLCommand {
                     throw RTMLError("\(store): the store holds partition \(saved); this run asks for --partition \(partition) (use another store)")
                 }
                 try featureStore.setMeta("partition", partition.description)
+                // A shard of a store set (DIR/part-000I.db) adds itself to DIR/manifest.json.
+                if let setDirectory, let note = try StoreSetRegistration.register(
+                    directory: setDirectory, partition: partition, storeId: featureStore.storeId, created: !existed) {
+                    Console.error("note: " + note)
+                }
             }
             // Continuing a store: jobs and rejects files continue too, so a
             // re-run after a crash loses none of what the first run wrote.

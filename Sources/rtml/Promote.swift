@@ -16,6 +16,11 @@ extension RTMLCommand {
             check leaves ACTIVE untouched and exits 2 with the reason. The switch writes a \
             temporary file, fsyncs it, renames it over ACTIVE and fsyncs the directory.
 
+            The colors may be store sets instead (directories blue/ and green/ with manifest.json \
+            and part-*.db shards, docs/scale-out.md): the target set must validate (every shard \
+            present, each shard's partition and store id as the manifest says), every shard must \
+            have features and the model columns, and each model must carry the set's fingerprint.
+
             Without --to: prints which color is active and a summary of both stores.
 
             The retrain cycle (docs/serving.md):
@@ -25,7 +30,7 @@ extension RTMLCommand {
             """
         )
 
-        @Option(help: ArgumentHelp("The stores directory (blue.db, green.db, ACTIVE).", valueName: "dir"))
+        @Option(help: ArgumentHelp("The stores directory (blue.db, green.db, ACTIVE; or blue/ and green/ store sets).", valueName: "dir"))
         var stores: String
 
         @Option(help: ArgumentHelp("The color to switch to.", valueName: "blue|green"))
@@ -52,7 +57,10 @@ extension RTMLCommand {
                 let resolved = try ModelRegistry.resolve(reference)
                 return (reference, try resolved.load())
             }
-            let checks = Promotion.check(storePath: dir.storePath(to), models: models)
+            let target = dir.storePath(to)
+            let checks = StoreSet.isSet(target)
+                ? Promotion.checkSet(path: target, models: models)
+                : Promotion.check(storePath: target, models: models)
             for check in checks {
                 Console.error("\(check.passed ? "ok  " : "FAIL") \(check.name): \(check.detail)")
             }
@@ -75,6 +83,17 @@ extension RTMLCommand {
                 let path = dir.storePath(color)
                 guard FileManager.default.fileExists(atPath: path) else {
                     print("\(color):  \(path) missing")
+                    continue
+                }
+                if StoreSet.isSet(path) {
+                    do {
+                        let set = try StoreSet(path: path)
+                        defer { set.close() }
+                        let users = try set.shards.map { try Promotion.summary($0).users }.reduce(0, +)
+                        print("\(color)\(color == active ? " *" : "  ")\(color == "blue" ? " " : "") \(path): store set of \(set.partitions) shards, \(users) users, fingerprint \(try set.fingerprint()), set id \(set.manifest.setId)")
+                    } catch {
+                        print("\(color):  \((error as? RTMLError)?.message ?? "\(path): \(error)")")
+                    }
                     continue
                 }
                 do {

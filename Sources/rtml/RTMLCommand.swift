@@ -16,7 +16,7 @@ struct RTMLCommand: ParsableCommand {
         version: RTMLVersion.string,
         subcommands: [
             Ingest.self, Featurize.self, Train.self, ServeOnce.self,
-            Replay.self, Diff.self, Promote.self, Simulate.self, Partition.self,
+            Replay.self, Diff.self, Promote.self, Simulate.self, Partition.self, StoreSetCommand.self,
         ]
     )
 

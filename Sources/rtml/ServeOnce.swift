@@ -14,7 +14,9 @@ extension RTMLCommand {
 
             Per job: the user's sequence id and online features come from the store (--store \
             FILE, or the store ACTIVE names in --stores DIR, looked up again every batch so a \
-            promote is followed); the ALS model scores every item; with --rerank a next-category \
+            promote is followed); a store set (--store SETDIR, or --stores DIR whose blue/green \
+            are set directories) routes each job to its user's shard by the partition hash, \
+            and the pull sink writes into that shard; the ALS model scores every item; with --rerank a next-category \
             model re-weights each score by its item's category: score' = max(score, 0) · (K · \
             p(category | the user's features now))^w, K the number of categories, w = \
             --rerank-weight (default 0.5, docs/serving.md says why); items the user \
@@ -22,7 +24,7 @@ extension RTMLCommand {
             has no factors for gets the popularity ranking, marked "coldStart":true.
 
             Before the first job the model is checked against the store: a model whose \
-            sequence_map_fingerprint differs from the store's is refused (exit 2) unless \
+            sequence_map_fingerprint differs from the store's (a set's: docs/scale-out.md) is refused (exit 2) unless \
             --allow-stale-ids, as is a rerank model needing features the store lacks.
 
             With --partition I/N only the jobs of partition I's users are served (the same hash \
@@ -34,13 +36,14 @@ extension RTMLCommand {
             Examples:
               rtml featurize --store stores/blue.db < events | rtml serve-once --stores stores --model models/recs@champion --rerank models/nextcat@champion --sink push,pull > push.ndjson
               rtml serve-once --user u42 --stores stores --model models/recs@champion
+              rtml serve-once --store parts --model models/recs-set@champion < jobs.ndjson
             """
         )
 
         @Argument(help: ArgumentHelp("Job files (NDJSON); none or - reads stdin.", valueName: "file"))
         var files: [String] = []
 
-        @Option(help: ArgumentHelp("Read features from this store.", valueName: "file"))
+        @Option(help: ArgumentHelp("Read features from this store, or this store set (a directory with manifest.json).", valueName: "file|dir"))
         var store: String?
 
         @Option(help: ArgumentHelp("A blue-green stores directory: read the store its ACTIVE file names.", valueName: "dir"))
@@ -95,17 +98,42 @@ extension RTMLCommand {
             let location: StoreLocation = store.map { .file($0) } ?? .directory(stores!)
             let scorer = try Self.loadScorer(model)
             let reranker = try rerank.map(Self.loadReranker)
-            let server = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
-            server.notes.forEach(Console.error)
+            // A store set (a directory with manifest.json) is served shard by shard, each job
+            // routed to its user's shard; a single store as before.
+            let server: any PredictionServing
+            var setServer: StoreSetServer?
+            var single: PredictionServer?
+            let storeDescription: String
+            let pull: (any PredictionPullSink)?
+            let sinks = Set(sink.split(separator: ",").map(String.init))
+            if StoreSet.isSet(try location.currentPath()) {
+                let set = try StoreSetServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
+                set.notes.forEach(Console.error)
+                server = set
+                setServer = set
+                storeDescription = "store set \(set.setPath) (\(set.partitions) shards)"
+                if !sinks.contains("pull") {
+                    pull = nil
+                } else if let predictionsDB {
+                    pull = try PullSink(path: predictionsDB, createIfMissing: true)
+                } else {
+                    pull = try ShardedPullSink(setPath: set.setPath)
+                }
+            } else {
+                let one = try PredictionServer(location: location, scorer: scorer, reranker: reranker, options: try serving.options())
+                one.notes.forEach(Console.error)
+                server = one
+                single = one
+                storeDescription = "store \(one.storePath)"
+                pull = !sinks.contains("pull") ? nil
+                    : try PullSink(path: predictionsDB ?? one.storePath, createIfMissing: predictionsDB != nil)
+            }
 
             if let user {
                 try answer(user, server: server)
                 return
             }
-            let sinks = Set(sink.split(separator: ",").map(String.init))
             let push = sinks.contains("push") ? try OutputWriter(path: nil) : nil
-            let pull = sinks.contains("pull")
-                ? try PullSink(path: predictionsDB ?? server.storePath, createIfMissing: predictionsDB != nil) : nil
             let dead = try deadLetter.map { try DeadLetterWriter(path: $0) }
             var loopOptions = ServeLoop.Options()
             loopOptions.batchJobs = batchJobs
@@ -113,7 +141,8 @@ extension RTMLCommand {
             loopOptions.partition = partitioning.partition
             let readsStdin = files.isEmpty || files.contains("-")
             loopOptions.idleFlushSeconds = follow || readsStdin ? 0.005 : nil
-            let loop = ServeLoop(server: server, push: push, pull: pull, deadLetter: dead, options: loopOptions)
+            let loop = single.map { ServeLoop(server: $0, push: push, pull: pull, deadLetter: dead, options: loopOptions) }
+                ?? ServeLoop(server: setServer!, push: push, pull: pull, deadLetter: dead, options: loopOptions)
             let inputs = files.isEmpty ? [InputSource.stdin] : files.map { $0 == "-" ? .stdin : InputSource(path: $0) }
             let stats = try loop.run(inputs)
             try push?.close()
@@ -121,12 +150,12 @@ extension RTMLCommand {
             try pull?.close()
             var summary = "serve-once: \(Format.count(stats.read)) jobs read, \(Format.count(stats.served)) served (\(Format.count(stats.coldStart)) cold start), \(Format.count(stats.deadLettered)) dead-lettered, \(Format.count(stats.failed)) failed at --max-attempts"
             if let partition = partitioning.partition { summary += ", \(Format.count(stats.skipped)) skipped (not in partition \(partition))" }
-            summary += "\n  \(Format.count(Int((Double(stats.read) / max(stats.elapsedSeconds, 1e-9)).rounded()))) jobs/s; per job: service \(stats.service.summary); read to written \(stats.latency.summary); store \(server.storePath)"
+            summary += "\n  \(Format.count(Int((Double(stats.read) / max(stats.elapsedSeconds, 1e-9)).rounded()))) jobs/s; per job: service \(stats.service.summary); read to written \(stats.latency.summary); \(storeDescription)"
             try report.finish(stats: stats.json, summary: summary)
             if stats.deadLettered > 0 || stats.failed > 0 { throw StageExit(status: .finding) }
         }
 
-        private func answer(_ user: String, server: PredictionServer) throws {
+        private func answer(_ user: String, server: any PredictionServing) throws {
             var time = EventNormalizer.nowMillis()
             if let at {
                 guard case .success(let t) = EventTime.parseRFC3339(at) else { throw ValidationError("'--at' must be an RFC 3339 time") }

@@ -35,7 +35,7 @@ extension RTMLCommand {
 
 /// Where training rows come from, and how they are split (elasticnet, logistic).
 struct TrainDataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Build examples from this feature store.", valueName: "file"))
+    @Option(help: ArgumentHelp("Build examples from this feature store, or a store set (every shard; the same rows as one store).", valueName: "file|dir"))
     var store: String?
 
     @Option(help: ArgumentHelp("Learn from this table instead (CSV with a header, or NDJSON; gzip allowed).", valueName: "file"))
@@ -74,21 +74,29 @@ struct TrainDataOptions: ParsableArguments {
         if data != nil, label != nil { throw ValidationError("--label is for --store; with --data name the column with --target") }
     }
 
-    /// The examples, the store they came from (if any), and how the rows split.
-    func load() throws -> (table: ExampleTable, store: FeatureStore?, train: [Int], test: [Int], cut: Int64) {
+    /// The examples, the store_id (or store set's set_id) they came from (if any), and how the rows split.
+    func load() throws -> (table: ExampleTable, store: String?, train: [Int], test: [Int], cut: Int64) {
         let names = features?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         let table: ExampleTable
-        var opened: FeatureStore?
+        var opened: String?
         if let path = store {
-            let s = try FeatureStore.openReadOnly(path: path)
             let inputs = try ModelInputs(names: names ?? ModelInputs.allNames)
             let builder = StoreExamples(
                 label: try LabelSpec(parsing: label!), horizonMillis: try DurationText.flag(horizon, "--horizon"),
                 inputs: inputs, anchors: Set(anchors.split(separator: ",").map(String.init)))
-            let (built, counts) = try builder.build(from: s)
+            let built: ExampleTable, counts: StoreExamples.Counts
+            if StoreSet.isSet(path) {
+                let set = try StoreSet(path: path)
+                defer { set.close() }
+                (built, counts) = try builder.build(fromSet: set)
+                opened = set.manifest.setId
+            } else {
+                let s = try FeatureStore.openReadOnly(path: path)
+                (built, counts) = try builder.build(from: s)
+                opened = s.storeId
+            }
             Console.error("examples: \(Format.count(counts.examples)) from \(Format.count(counts.anchors)) anchor events of \(Format.count(counts.users)) users (\(Format.count(counts.censored)) too close to the end to label, \(Format.count(counts.unlabelled)) without a label in the horizon, \(Format.count(counts.withoutFeatures)) before any features)")
             table = built
-            opened = s
         } else {
             table = try RowsFile(path: data!, target: target!, features: names, timeColumn: timeColumn).load()
         }
@@ -224,11 +232,13 @@ extension RTMLCommand.Train {
             content.complete +2, an exit before --bounce-threshold −0.75; confidence 1 + alpha·r. \
             Users and items are indexed by the store's sequence_ids and item_ids, and the bundle \
             records the store's sequence_map_fingerprint: serving it against a store whose ids \
-            differ is refused. Scored on the items each user started after the split that they \
+            differ is refused. Over a store set, users and items get the set's global ids \
+            (user local id * N + partition; items by content id) and the bundle records the \
+            set's fingerprint, so it serves every shard of that set and no other store. Scored on the items each user started after the split that they \
             had not seen before it: recall, precision, NDCG and MAP at -k, beside popularity.
             """)
 
-        @Option(help: ArgumentHelp("The feature store to learn from.", valueName: "file"))
+        @Option(help: ArgumentHelp("The feature store to learn from, or a store set (a directory with manifest.json).", valueName: "file|dir"))
         var store: String?
         @Option(help: ArgumentHelp("Learn from a table of interactions instead (CSV/NDJSON: user, item, optional strength and time columns); for offline evaluation, not serving.", valueName: "file"))
         var data: String?
@@ -254,9 +264,18 @@ extension RTMLCommand.Train {
                 conjugateGradientSteps: cgSteps == 0 ? nil : cgSteps)
             try als.validate()
             guard (store == nil) != (data == nil) else { throw ValidationError("give exactly one of --store and --data") }
-            let s = try store.map { try FeatureStore.openReadOnly(path: $0) }
+            // A store set trains in the set's global id space (docs/scale-out.md).
+            let set = try store.flatMap { StoreSet.isSet($0) ? try StoreSet(path: $0) : nil }
+            defer { set?.close() }
+            let s = try store.flatMap { set == nil ? try FeatureStore.openReadOnly(path: $0) : nil }
             let interactions: Interactions
-            if let s {
+            var setUsers: StoreSetUsers?
+            if let set {
+                let loaded = try Interactions.load(
+                    fromSet: set, split: split.split, bounceThresholdMillis: try DurationText.flag(bounceThreshold, "--bounce-threshold"))
+                interactions = loaded.interactions
+                setUsers = loaded.users
+            } else if let s {
                 interactions = try Interactions.load(
                     from: s, split: split.split, bounceThresholdMillis: try DurationText.flag(bounceThreshold, "--bounce-threshold"))
             } else {
@@ -273,7 +292,21 @@ extension RTMLCommand.Train {
             }
             var model = try training.run(interactions)
             progress.finish()
-            if let s {
+            if let set, let setUsers {
+                // Rows were fitted per existing user; serving indexes them by global id.
+                if let k = model.arrays.firstIndex(where: { $0.name == "user_factors" }), case .float32(let fitted) = model.arrays[k].values {
+                    model.arrays[k] = WeightArray(name: "user_factors", shape: [setUsers.globalCount, factors],
+                                                  float32: setUsers.expand(fitted, factors: factors))
+                }
+                model.storeId = set.manifest.setId
+                model.sequenceMapFingerprint = try set.fingerprint()
+                model.params.append(("store_set", .string(set.path)))
+                model.params.append(("partitions", .int(set.partitions)))
+                if case .object(var members) = model.modelJSON, let k = members.firstIndex(where: { $0.0 == "indexed_by" }) {
+                    members[k].1 = .string("the store set's global ids (v\(StoreSetManifest.globalIdsVersion)): users sequence_ids.seq_id * \(set.partitions) + partition; items by content id, item_ids listed here")
+                    model.modelJSON = .object(members)
+                }
+            } else if let s {
                 model.storeId = s.storeId
                 model.sequenceMapFingerprint = try s.meta("sequence_map_fingerprint")
             } else {
@@ -310,7 +343,7 @@ extension TrainDataOptions {
 extension TrainedModel {
     /// Records where the rows came from in the model's metadata.
     mutating func describeData(
-        _ table: ExampleTable, store: FeatureStore?, train: [Int], cut: Int64, test: [Int], data: TrainDataOptions
+        _ table: ExampleTable, store: String?, train: [Int], cut: Int64, test: [Int], data: TrainDataOptions
     ) throws {
         if let times = table.times, !train.isEmpty, store != nil || data.timeColumn != nil {
             trainFrom = train.map { times[$0] }.min()
@@ -320,7 +353,7 @@ extension TrainedModel {
         if let store {
             // No sequence_map_fingerprint: a linear model reads features by
             // user id, not by sequence id, so a remapped store cannot mislead it.
-            storeId = store.storeId
+            storeId = store
             params.append(("label", .string(data.label ?? "")))
             params.append(("horizon", .string(data.horizon)))
             params.append(("anchors", .string(data.anchors)))

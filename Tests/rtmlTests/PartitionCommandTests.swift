@@ -13,7 +13,9 @@ import Testing
     static let n = 4
 
     /// The day, the single-process store, and the 4 stores from `rtml partition`
-    /// + plain shell, built once for the suite.
+    /// + plain shell, built once for the suite. featurize runs with
+    /// `--partition I/4` into `parts/part-000I.db`, so `parts` is a store set
+    /// (StoreSetTests uses it as one).
     struct Day {
         var dir: Workdir
         var raw: String
@@ -34,7 +36,7 @@ import Testing
         for i in $(seq 0 \(n - 1)); do
           part=$(printf 'parts/part-%04d' $i)
           '\(bin)' ingest $part.ndjson --received-at-default timestamp --quiet \
-            | '\(bin)' featurize --store $part.db --flush-at-end --quiet --stats $part.json > $part.jobs
+            | '\(bin)' featurize --store $part.db --partition $i/\(n) --flush-at-end --quiet --stats $part.json > $part.jobs
         done
         """
         let result = try! RTML.bash(script, in: dir.url)

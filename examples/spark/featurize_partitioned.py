@@ -8,11 +8,19 @@ Spark partition i receives exactly the lines of rtml's partition i
 (rtml_partition.py recomputes rtml's hash), in the order they are in the log,
 and pipes them through
 
-    rtml ingest | rtml featurize --store OUT/part-000i.db --flush-at-end
+    rtml ingest | rtml featurize --store OUT/part-000i.db --partition i/N --flush-at-end
 
-so OUT holds the same N stores as `rtml partition N` followed by that pipeline
-per part (docs/scale-out.md). rtml must be on every executor's PATH (or
---rtml), and OUT must be writable by every executor (a shared file system).
+so OUT is a store set: the same N shard stores as `rtml partition N` followed
+by that pipeline per part, and OUT/manifest.json, to which each featurize adds
+its own shard (docs/scale-out.md). rtml must be on every executor's PATH (or
+--rtml), and OUT must be writable by every executor (a shared file system
+with working flock, which featurize takes on OUT while it updates the
+manifest).
+
+With --models DIR the driver then trains ALS on the set (DIR/recs, alias
+champion) and serves every partition's jobs from the set into
+OUT/predictions.ndjson: one model over all shards, each user's job answered
+from their shard.
 """
 import argparse
 import json
@@ -29,13 +37,13 @@ def part_name(out, i):
     return os.path.join(out, "part-%04d" % i)
 
 
-def run_partition(index, records, rtml, out, ingest_args, featurize_args):
+def run_partition(index, records, rtml, out, n, ingest_args, featurize_args):
     """Pipes one partition's lines through ingest | featurize; yields its stats."""
     base = part_name(out, index)
     script = (
         f"set -o pipefail; {shlex.quote(rtml)} ingest --quiet --stats {shlex.quote(base + '.ingest.json')} "
         f"--rejects {shlex.quote(base + '.rejects.ndjson')} {ingest_args} "
-        f"| {shlex.quote(rtml)} featurize --quiet --store {shlex.quote(base + '.db')} --flush-at-end "
+        f"| {shlex.quote(rtml)} featurize --quiet --store {shlex.quote(base + '.db')} --partition {index}/{n} --flush-at-end "
         f"--stats {shlex.quote(base + '.featurize.json')} {featurize_args} > {shlex.quote(base + '.jobs.ndjson')}"
     )
     # The pipeline's output goes to files, so writing its stdin cannot deadlock.
@@ -64,6 +72,8 @@ def main():
     parser.add_argument("--master", default=None, help="Spark master when run with python3 (e.g. local[2])")
     parser.add_argument("--ingest-args", default="", help="extra rtml ingest flags, e.g. '--received-at-default timestamp'")
     parser.add_argument("--featurize-args", default="", help="extra rtml featurize flags, e.g. '--window 10m'")
+    parser.add_argument("--models", default=None, help="then train ALS on the set into MODELS/recs and serve the jobs from the set")
+    parser.add_argument("--train-args", default="", help="extra rtml train als flags, e.g. '--factors 16'")
     args = parser.parse_args()
     if args.partitions < 1:
         parser.error("--partitions must be at least 1")
@@ -91,14 +101,32 @@ def main():
     parts = keyed.repartitionAndSortWithinPartitions(n, partitionFunc=lambda key: key[0])
     rtml, ingest_args, featurize_args = args.rtml, args.ingest_args, args.featurize_args
     results = parts.mapPartitionsWithIndex(
-        lambda i, records: run_partition(i, records, rtml, out, ingest_args, featurize_args)).collect()
+        lambda i, records: run_partition(i, records, rtml, out, n, ingest_args, featurize_args)).collect()
     sc.stop()
 
     results.sort(key=lambda r: r["partition"])
     total = {"partitions": n, "stores": [r["store"] for r in results]}
     for stage in ("ingest", "featurize"):
         total[stage] = {k: sum(r[stage][k] for r in results) for k in ("read", "accepted", "rejected")}
+    if args.models:
+        total.update(train_and_serve(args.rtml, out, n, args.models, args.train_args))
     print(json.dumps(total))
+
+
+def train_and_serve(rtml, out, n, models, train_args):
+    """One ALS model over the whole set, then every job served from the set."""
+    registry = os.path.join(models, "recs")
+    subprocess.run(f"{shlex.quote(rtml)} train als --store {shlex.quote(out)} -o {shlex.quote(registry)} "
+                   f"--alias champion --quiet {train_args} > /dev/null", shell=True, check=True)
+    jobs = " ".join(shlex.quote(part_name(out, i) + ".jobs.ndjson") for i in range(n))
+    predictions = os.path.join(out, "predictions.ndjson")
+    stats = os.path.join(out, "serve.json")
+    subprocess.run(f"cat {jobs} | {shlex.quote(rtml)} serve-once --store {shlex.quote(out)} "
+                   f"--model {shlex.quote(registry + '@champion')} --quiet --stats {shlex.quote(stats)} "
+                   f"> {shlex.quote(predictions)}", shell=True, check=True)
+    with open(stats) as f:
+        serve = json.load(f)
+    return {"model": registry, "predictions": predictions, "serve": {k: serve[k] for k in ("read", "served", "cold_start")}}
 
 
 if __name__ == "__main__":

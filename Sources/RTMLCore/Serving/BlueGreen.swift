@@ -14,8 +14,13 @@ public struct StoresDirectory: Sendable {
         self.path = path
     }
 
+    /// `DIR/blue.db`, or `DIR/blue` when that is a store set and there is
+    /// no `blue.db` (a blue-green pair of sets; docs/scale-out.md).
     public func storePath(_ color: String) -> String {
-        (path as NSString).appendingPathComponent("\(color).db")
+        let file = (path as NSString).appendingPathComponent("\(color).db")
+        let set = (path as NSString).appendingPathComponent(color)
+        if !FileManager.default.fileExists(atPath: file), StoreSet.isSet(set) { return set }
+        return file
     }
 
     var activePath: String { (path as NSString).appendingPathComponent(Self.activeFile) }

@@ -14,6 +14,11 @@ public struct LatencyRecorder: Sendable {
 
     public var count: UInt64 { histogram.totalCount }
 
+    /// Adds another recorder's values (a store set's shard servers).
+    public mutating func add(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+    }
+
     /// The value at a percentile (0–100), in microseconds; 0 when empty.
     public func percentile(_ p: Double) -> UInt64 {
         count == 0 ? 0 : histogram.valueAtPercentile(p)

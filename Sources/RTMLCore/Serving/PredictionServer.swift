@@ -23,6 +23,10 @@ public final class PredictionServer {
         /// Read the rerank's features as of the job's event time (`feature_history`,
         /// point in time) instead of the online row: replay's look-ahead-free judgement.
         public var featuresAsOfJob = false
+        /// Set when the store is one shard of a store set (StoreSetServer):
+        /// its sequence ids become the set's global ids, and the model is
+        /// checked against the set's fingerprint.
+        public var shard: ShardRouting?
         public init() {}
     }
 
@@ -98,7 +102,8 @@ public final class PredictionServer {
         let opened = try FeatureStore.openReadOnly(path: path)
         reads = nil
         unchanged.forget()
-        try Self.checkCompatibility(store: opened, path: path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes)
+        try Self.checkCompatibility(store: opened, path: options.shard?.setPath ?? path, scorer: scorer, reranker: reranker, allowStaleIds: options.allowStaleIds, notes: &notes,
+                                    fingerprint: options.shard?.setFingerprint)
         // The tail statement was prepared on the old connection: it goes before that does.
         recent = nil
         store = opened
@@ -111,10 +116,10 @@ public final class PredictionServer {
     /// the rerank model reads.
     public static func checkCompatibility(
         store: FeatureStore, path: String, scorer: ALSScorer?, reranker: CategoryReranker?, allowStaleIds: Bool,
-        notes: inout [String]
+        notes: inout [String], fingerprint: String? = nil
     ) throws {
         if let scorer {
-            let storePrint = try store.meta("sequence_map_fingerprint") ?? "none"
+            let storePrint = try fingerprint ?? store.meta("sequence_map_fingerprint") ?? "none"
             let modelPrint = scorer.sequenceMapFingerprint ?? "none"
             if storePrint != modelPrint {
                 let message = "model \(scorer.name)\(scorer.version.map { " version \($0)" } ?? "") was trained on sequence ids with fingerprint \(modelPrint), store \(path) has \(storePrint): users would get other users' recommendations"
@@ -227,7 +232,9 @@ public final class PredictionServer {
         let st = reads!.seq
         defer { st.reset() }
         st.bind(1, userId)
-        return try st.step() ? Int(st.columnInt64(0)) : nil
+        guard try st.step() else { return nil }
+        let local = Int(st.columnInt64(0))
+        return options.shard.map { GlobalSequenceIds.globalUser(local: local, partition: $0.partition, partitions: $0.partitions) } ?? local
     }
 
     private func features(_ userId: String) throws -> FeatureRow? {

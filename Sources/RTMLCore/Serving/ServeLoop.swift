@@ -48,7 +48,8 @@ public final class ServeLoop {
         }
     }
 
-    public let server: PredictionServer
+    /// One store (PredictionServer) or a store set (StoreSetServer).
+    let server: any BatchServing
     private let options: Options
     /// What the reading side counts: read, malformed, skipped, batches.
     private var readStats = Stats()
@@ -71,7 +72,16 @@ public final class ServeLoop {
     /// Set while `run` serves on the stage threads; nil: `accept` and `flush` serve on the caller's thread.
     private var pipeline: ServePipeline?
 
-    public init(server: PredictionServer, push: OutputWriter?, pull: PullSink?, deadLetter: DeadLetterWriter?, options: Options) {
+    public convenience init(server: PredictionServer, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
+        self.init(backend: server, push: push, pull: pull, deadLetter: deadLetter, options: options)
+    }
+
+    /// Serving a store set: each job from its user's shard; the pull sink may be a ShardedPullSink.
+    public convenience init(server: StoreSetServer, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
+        self.init(backend: server, push: push, pull: pull, deadLetter: deadLetter, options: options)
+    }
+
+    init(backend server: any BatchServing, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, options: Options) {
         self.server = server
         self.options = options
         sinks = ServeSinkStage(server: server, push: push, pull: pull, deadLetter: deadLetter, maxAttempts: options.maxAttempts)

@@ -3,7 +3,7 @@
 /// its read-to-written latency recorded. The only code that touches the sinks.
 final class ServeSinkStage {
     private let push: OutputWriter?
-    private let pull: PullSink?
+    private let pull: (any PredictionPullSink)?
     private let deadLetter: DeadLetterWriter?
     private let maxAttempts: Int
     private let scorer: ALSScorer
@@ -13,7 +13,7 @@ final class ServeSinkStage {
     /// served, coldStart, deadLettered, failed and latency (the reading side counts the rest).
     var stats = ServeLoop.Stats()
 
-    init(server: PredictionServer, push: OutputWriter?, pull: PullSink?, deadLetter: DeadLetterWriter?, maxAttempts: Int) {
+    init(server: any BatchServing, push: OutputWriter?, pull: (any PredictionPullSink)?, deadLetter: DeadLetterWriter?, maxAttempts: Int) {
         self.push = push
         self.pull = pull
         self.deadLetter = deadLetter

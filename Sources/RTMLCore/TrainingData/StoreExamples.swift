@@ -46,7 +46,10 @@ public struct StoreExamples {
         var category: String?
     }
 
-    public func build(from store: FeatureStore) throws -> (table: ExampleTable, counts: Counts) {
+    /// `lastEventTime`: the end of the data for censoring, when the store is
+    /// one shard of a set (the set's last event, not the shard's); default
+    /// the store's own.
+    public func build(from store: FeatureStore, lastEventTime: Int64? = nil) throws -> (table: ExampleTable, counts: Counts) {
         var table = ExampleTable(featureNames: inputs.names, classes: label.classes)
         table.times = []
         table.keys = []
@@ -57,7 +60,7 @@ public struct StoreExamples {
             FROM feature_history ORDER BY user_id, event_ts, row_id
             """
         try store.read { db in
-            let lastEvent = try Int64.fetchOne(db, sql: "SELECT max(event_ts) FROM events") ?? Int64.min
+            let lastEvent = try lastEventTime ?? Int64.fetchOne(db, sql: "SELECT max(event_ts) FROM events") ?? Int64.min
             let events = try Row.fetchCursor(
                 db, sql: "SELECT user_id, event, event_ts, category FROM events ORDER BY user_id, event_ts, row_id")
             let history = try Row.fetchCursor(db, sql: historySQL)
