@@ -369,7 +369,7 @@ public final class Featurizer {
         if case .beforeCommit(let n)? = options.killPoint, stats.microBatches == n { Self.killSelf() }
 
         let position = JSONValue.object([
-            ("lines", .int(max(lineNumber, skipThrough))),
+            ("lines", .int(linesNow)),
             ("input_high", .string(String(identity.high, radix: 16))),
             ("input_low", .string(String(identity.low, radix: 16))),
             ("finished", .bool(finished)),
