@@ -85,13 +85,7 @@ public final class Featurizer {
             try store.setMeta("feature_config", configJSON)
         }
 
-        if let global = try store.checkpoint("engine"), let position = try store.checkpoint("position") {
-            let windows = try store.allWindowStates()
-            hadWindowRows = !windows.isEmpty
-            engine = try FeatureEngine.restore(
-                config: options.config, embeddings: embeddings, global: global,
-                users: try store.allUserStates(), windows: windows)
-            if hadWindowRows { engine.markAllUsersDirty() }
+        if let position = try store.checkpoint("position") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(position)) as? [String: Any],
                   let lines = object["lines"] as? Int,
                   let high = (object["input_high"] as? String).flatMap({ UInt64($0, radix: 16) }),
@@ -101,16 +95,29 @@ public final class Featurizer {
             }
             resumeIdentity = Hash128(high: high, low: low)
             skipThrough = lines
-            // A store from before state checkpoints had its state at every commit.
-            if let statePosition = try store.checkpoint("state_position") {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(statePosition)) as? [String: Any],
-                      let covered = object["lines"] as? Int, covered <= lines
-                else {
-                    throw RTMLError("\(store.path): the featurize state checkpoint is unreadable")
+            if let global = try store.checkpoint("engine") {
+                let windows = try store.allWindowStates()
+                hadWindowRows = !windows.isEmpty
+                engine = try FeatureEngine.restore(
+                    config: options.config, embeddings: embeddings, global: global,
+                    users: try store.allUserStates(), windows: windows)
+                if hadWindowRows { engine.markAllUsersDirty() }
+                // A store from before state checkpoints had its state at every commit.
+                if let statePosition = try store.checkpoint("state_position") {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(statePosition)) as? [String: Any],
+                          let covered = object["lines"] as? Int, covered <= lines
+                    else {
+                        throw RTMLError("\(store.path): the featurize state checkpoint is unreadable")
+                    }
+                    stateLines = covered
+                } else {
+                    stateLines = lines
                 }
-                stateLines = covered
             } else {
-                stateLines = lines
+                // Rows committed before the run's first state checkpoint was:
+                // the state is rebuilt from the first line.
+                engine = FeatureEngine(config: options.config, embeddings: embeddings)
+                stateLines = 0
             }
             linesAtState = stateLines
             finished = object["finished"] as? Bool ?? false
