@@ -116,27 +116,7 @@ public struct StoreSetManifest: Sendable, Equatable {
     /// the old one, fsync of the directory (a reader sees the old or the new).
     public func write(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
-        let temporary = path + ".tmp-\(getpid())"
-        let bytes = Array((json.rendered(pretty: true) + "\n").utf8)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw RTMLError("\(temporary): cannot write (\(String(cString: strerror(errno))))") }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0 else {
-            unlink(temporary)
-            throw RTMLError("\(temporary): write failed (\(String(cString: strerror(errno))))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RTMLError("\(path): cannot replace (\(reason))")
-        }
-        let dir = open(directory, O_RDONLY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
-        }
+        try AtomicFile.replace(path, with: Array((json.rendered(pretty: true) + "\n").utf8))
     }
 
     /// Runs `body` holding an exclusive lock on the set's directory, so that

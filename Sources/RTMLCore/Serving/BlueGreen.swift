@@ -49,28 +49,7 @@ public struct StoresDirectory: Sendable {
     /// Replaces `ACTIVE` with `color` atomically and durably.
     public func setActive(_ color: String) throws {
         guard Self.colors.contains(color) else { throw RTMLError.usage("color must be blue or green, not '\(color)'") }
-        let temporary = activePath + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw RTMLError("\(temporary): cannot write (\(String(cString: strerror(errno))))") }
-        let bytes = Array((color + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0 else {
-            unlink(temporary)
-            throw RTMLError("\(temporary): write failed (\(String(cString: strerror(errno))))")
-        }
-        guard rename(temporary, activePath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RTMLError("\(activePath): cannot replace (\(reason))")
-        }
-        // The rename is durable once the directory entry is.
-        let dir = open(path, O_RDONLY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
-        }
+        try AtomicFile.replace(activePath, with: Array((color + "\n").utf8))
     }
 }
 
