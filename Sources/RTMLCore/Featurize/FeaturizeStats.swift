@@ -32,6 +32,8 @@ public struct FeaturizeStats: Sendable {
     public var storeThreadCPUSeconds = 0.0
     /// The writer thread's CPU seconds by what it wrote (`StoreWriter.Part`).
     public var storeCPUByPart: [(part: String, seconds: Double)] = []
+    /// CPU seconds of the thread copying the WAL into the store (`BackgroundCheckpointer`).
+    public var checkpointThreadCPUSeconds = 0.0
     /// CPU seconds of the driver thread (read, parse, engine, jobs), index build excluded.
     public var driverCPUSeconds = 0.0
     /// Seconds the driver waited for the writer (a full queue, the last commit).
@@ -86,6 +88,7 @@ public struct FeaturizeStats: Sendable {
             ("driver_thread_cpu_s", .double((driverCPUSeconds * 1000).rounded() / 1000)),
             ("store_thread_cpu_s", .double((storeThreadCPUSeconds * 1000).rounded() / 1000)),
             ("store_thread_cpu_s_by_part", .object(storeCPUByPart.map { ($0.part, .double(($0.seconds * 1000).rounded() / 1000)) })),
+            ("checkpoint_thread_cpu_s", .double((checkpointThreadCPUSeconds * 1000).rounded() / 1000)),
             ("store_wait_s", .double((storeWaitSeconds * 1000).rounded() / 1000)),
             ("index_build_s", .double((indexSeconds * 1000).rounded() / 1000)),
             ("transactions", .int(transactions)),

@@ -192,6 +192,7 @@ public final class Featurizer {
         stats.storeThreadCPUSeconds = cpu
         stats.storeCPUByPart = StoreWriter.Part.allCases.map { ($0.rawValue, writer.cpuByPart[$0.index]) }
         stats.storeWaitSeconds = writer.driverWaitSeconds
+        stats.checkpointThreadCPUSeconds = writer.checkpointerCPU
         stats.transactions = transactions
         self.writer = nil
     }

@@ -72,6 +72,11 @@ final class StoreWriter: @unchecked Sendable {
     /// Work the writer does once, in its first transaction's place.
     private var beforeFirst: (() throws -> Void)?
 
+    /// Copies the WAL into the store on its own thread while this one writes.
+    private var checkpointer: BackgroundCheckpointer?
+    /// CPU seconds of the checkpoint thread (read after `finish`).
+    private(set) var checkpointerCPU = 0.0
+
     /// Delete the `state_windows` rows of an older checkpoint format in the first transaction.
     private var clearWindowRows: Bool
 
@@ -139,6 +144,9 @@ final class StoreWriter: @unchecked Sendable {
             condition.lock()
             while queue.isEmpty && !closed { condition.wait() }
             if queue.isEmpty {
+                condition.unlock()
+                stopCheckpoints()
+                condition.lock()
                 threadCPU = Self.threadCPUSeconds()
                 done = true
                 condition.broadcast()
@@ -155,8 +163,11 @@ final class StoreWriter: @unchecked Sendable {
                     beforeFirst = nil
                     try first()
                 }
+                if checkpointer == nil { checkpointer = try store.startBackgroundCheckpoints() }
+                checkpointer!.beforeTransaction()
                 try write(batches)
             } catch {
+                stopCheckpoints()
                 condition.lock()
                 failure = error
                 threadCPU = Self.threadCPUSeconds()
@@ -174,6 +185,14 @@ final class StoreWriter: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// Ends background checkpoints (the writer connection checkpoints itself again).
+    private func stopCheckpoints() {
+        guard let checkpointer else { return }
+        store.stopBackgroundCheckpoints(checkpointer)
+        checkpointerCPU = checkpointer.cpuSeconds
+        self.checkpointer = nil
     }
 
     /// The batches in one transaction. History rows (each with its event)

@@ -179,14 +179,14 @@ extension FeatureStore {
         public func upsertFeatures(_ row: FeatureRow) throws {
             try check()
             let st = s.upsertFeatures
-            let columns = StoreSchema.featureColumns
             try checkWidth(row)
             st.bind(1, row.userId)
-            var index: Int32 = 2
-            for k in 0..<columns.count {
-                try bindValue(st, index, row.values[k], k, row)
-                index += 1
+            try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
+                try row.values.withUnsafeBufferPointer { values in
+                    for k in 0..<types.count { try bindValue(st, Int32(k) + 2, values[k], types[k], k, row.userId) }
+                }
             }
+            let index = Int32(StoreSchema.featureTypes.count) + 2
             st.bind(index, row.eventTs)
             st.bind(index + 1, row.updatedAt)
             try st.run()
@@ -200,7 +200,15 @@ extension FeatureStore {
         /// at the row that holds the value (NULL when the value is NULL).
         public func insertHistory(_ row: FeatureRow, event: StoredEvent? = nil) throws {
             try check()
-            try bindHistory(row, event: event, to: s.insertHistory, at: 0)
+            try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
+                try withUnsafePointer(to: row) { row in
+                    if let event {
+                        try withUnsafePointer(to: event) { try bindHistory(row, event: $0, types: types, to: s.insertHistory, at: 0) }
+                    } else {
+                        try bindHistory(row, event: nil, types: types, to: s.insertHistory, at: 0)
+                    }
+                }
+            }
             try s.insertHistory.run()
         }
 
@@ -212,81 +220,98 @@ extension FeatureStore {
             if let events, events.count != rows.count {
                 throw RTMLError("\(store.path): \(rows.count) history rows came with \(events.count) events")
             }
+            guard let first = rows.baseAddress else { return }
+            let firstEvent = events?.baseAddress
             let n = StoreSchema.rowsPerInsert
             let width = Int32(StoreSchema.historyInsertColumns.count)
-            var i = 0
-            while rows.count - i >= n {
-                for k in 0..<n {
-                    try bindHistory(rows[i + k], event: events?[i + k], to: s.insertHistoryRows, at: Int32(k) * width)
+            // Rows and events are read in place through pointers: copying
+            // one (as `rows[i]` or `events?[i]` would) retains and releases
+            // each of its strings, a tenth of the writer's time.
+            try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
+                var i = 0
+                while rows.count - i >= n {
+                    for k in 0..<n {
+                        try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, types: types,
+                                        to: s.insertHistoryRows, at: Int32(k) * width)
+                    }
+                    try s.insertHistoryRows.run()
+                    i += n
                 }
-                try s.insertHistoryRows.run()
-                i += n
-            }
-            while i < rows.count {
-                try bindHistory(rows[i], event: events?[i], to: s.insertHistory, at: 0)
-                try s.insertHistory.run()
-                i += 1
+                while i < rows.count {
+                    try bindHistory(first + i, event: firstEvent.map { $0 + i }, types: types, to: s.insertHistory, at: 0)
+                    try s.insertHistory.run()
+                    i += 1
+                }
             }
         }
 
         /// Binds one history row at parameters `offset + 1...` and moves the
         /// row id and the user's vector pointers on (as if it were inserted).
-        private func bindHistory(_ row: FeatureRow, event: StoredEvent?, to st: RawStatement, at offset: Int32) throws {
-            try checkWidth(row)
+        private func bindHistory(
+            _ row: UnsafePointer<FeatureRow>, event: UnsafePointer<StoredEvent>?,
+            types: UnsafeBufferPointer<FeatureSchema.ColumnType>, to st: RawStatement, at offset: Int32
+        ) throws {
+            try checkWidth(row.pointee)
             // The events view reads the event's user, time, arrival and name from the row.
-            if let event, event.userId != row.userId || event.eventTs != row.eventTs || event.receivedAt != row.updatedAt
-                || row.values[StoreSchema.lastEventIndex] != .text(event.event) {
-                throw RTMLError(
-                    "\(store.path): event \(event.messageId) (user '\(event.userId)', time \(event.eventTs), \(event.event)) does not belong to the history row of user '\(row.userId)' at \(row.eventTs)")
-            }
-            let columns = StoreSchema.featureColumns
-            let rowId = try nextRowId()
-            // The user's entry, changed in place below: one hash lookup per row.
-            let refsIndex = try vectorRefsIndex(forUser: row.userId)
-            st.bind(offset + 1, rowId)
-            st.bind(offset + 2, row.userId)
-            var index: Int32 = offset + 3
-            var vectorSlot = 0
-            for k in 0..<columns.count {
-                if columns[k].type == .vector {
-                    switch row.values[k] {
-                    case .null:
-                        st.bindNull(index)
-                        st.bindNull(index + 1)
-                        if store.vectorRefs.values[refsIndex][vectorSlot].row != nil {
-                            store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: nil, hash: nil)
-                        }
-                    case .vector(let v):
-                        let hash = v.withUnsafeBytes { Hash128($0) }
-                        let previous = store.vectorRefs.values[refsIndex][vectorSlot]
-                        if let prior = previous.row, previous.hash == hash {
-                            st.bindNull(index)
-                            st.bind(index + 1, prior)
-                        } else {
-                            v.withUnsafeBytes { st.bind(index, bytes: $0) }
-                            st.bind(index + 1, rowId)
-                            store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: rowId, hash: hash)
-                        }
-                    default:
-                        try bindValue(st, index, row.values[k], k, row)  // throws the type error
-                    }
-                    index += 2
-                    vectorSlot += 1
-                } else {
-                    try bindValue(st, index, row.values[k], k, row)
-                    index += 1
+            if let event {
+                var sameEvent = false
+                if case .text(let name) = row.pointee.values[StoreSchema.lastEventIndex] { sameEvent = name == event.pointee.event }
+                if !sameEvent || event.pointee.userId != row.pointee.userId || event.pointee.eventTs != row.pointee.eventTs
+                    || event.pointee.receivedAt != row.pointee.updatedAt {
+                    let e = event.pointee, r = row.pointee
+                    throw RTMLError(
+                        "\(store.path): event \(e.messageId) (user '\(e.userId)', time \(e.eventTs), \(e.event)) does not belong to the history row of user '\(r.userId)' at \(r.eventTs)")
                 }
             }
-            st.bind(index, row.eventTs)
-            st.bind(index + 1, row.updatedAt)
+            let rowId = try nextRowId()
+            // The user's entry, changed in place below: one hash lookup per row.
+            let refsIndex = try vectorRefsIndex(forUser: row.pointee.userId)
+            st.bind(offset + 1, rowId)
+            st.bind(offset + 2, row.pointee.userId)
+            var index: Int32 = offset + 3
+            var vectorSlot = 0
+            try row.pointee.values.withUnsafeBufferPointer { values in
+                for k in 0..<types.count {
+                    if types[k] == .vector {
+                        switch values[k] {
+                        case .null:
+                            st.bindNull(index)
+                            st.bindNull(index + 1)
+                            if store.vectorRefs.values[refsIndex][vectorSlot].row != nil {
+                                store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: nil, hash: nil)
+                            }
+                        case .vector(let v):
+                            let hash = v.withUnsafeBytes { Hash128($0) }
+                            let previous = store.vectorRefs.values[refsIndex][vectorSlot]
+                            if let prior = previous.row, previous.hash == hash {
+                                st.bindNull(index)
+                                st.bind(index + 1, prior)
+                            } else {
+                                v.withUnsafeBytes { st.bind(index, bytes: $0) }
+                                st.bind(index + 1, rowId)
+                                store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: rowId, hash: hash)
+                            }
+                        default:
+                            try bindValue(st, index, values[k], types[k], k, row.pointee.userId)  // throws the type error
+                        }
+                        index += 2
+                        vectorSlot += 1
+                    } else {
+                        try bindValue(st, index, values[k], types[k], k, row.pointee.userId)
+                        index += 1
+                    }
+                }
+            }
+            st.bind(index, row.pointee.eventTs)
+            st.bind(index + 1, row.pointee.updatedAt)
             index += 2
             if let event {
-                st.bind(index, event.messageId)
-                st.bind(index + 1, event.contentId)
-                st.bind(index + 2, event.category)
-                st.bind(index + 3, event.durationSec)
-                st.bind(index + 4, event.positionSec)
-                st.bind(index + 5, event.rating)
+                st.bind(index, event.pointee.messageId)
+                st.bind(index + 1, event.pointee.contentId)
+                st.bind(index + 2, event.pointee.category)
+                st.bind(index + 3, event.pointee.durationSec)
+                st.bind(index + 4, event.pointee.positionSec)
+                st.bind(index + 5, event.pointee.rating)
             } else {
                 for k in 0..<Int32(StoreSchema.eventColumns.count) { st.bindNull(index + k) }
             }
@@ -457,9 +482,8 @@ extension FeatureStore {
         }
 
         @inline(__always) private func bindValue(
-            _ st: RawStatement, _ index: Int32, _ value: FeatureValue, _ k: Int, _ row: FeatureRow
+            _ st: RawStatement, _ index: Int32, _ value: FeatureValue, _ type: FeatureSchema.ColumnType, _ k: Int, _ userId: String
         ) throws {
-            let type = StoreSchema.featureColumns[k].type
             switch (value, type) {
             case (.null, _): st.bindNull(index)
             case (.integer(let v), .integer): st.bind(index, v)
@@ -469,7 +493,7 @@ extension FeatureStore {
             case (.vector(let v), .vector): v.withUnsafeBytes { st.bind(index, bytes: $0) }
             default:
                 throw RTMLError(
-                    "\(store.path): feature row for user '\(row.userId)': column \(StoreSchema.featureColumns[k].name) is \(type.rawValue), got \(value.kindName)")
+                    "\(store.path): feature row for user '\(userId)': column \(StoreSchema.featureColumns[k].name) is \(type.rawValue), got \(value.kindName)")
             }
         }
 

@@ -34,6 +34,11 @@ public final class FeatureStore {
     public static let currentSchemaVersion = StoreSchema.version
     /// The writer connection's page cache (`PRAGMA cache_size`: negative is KiB): 64 MiB.
     static let writerCacheSize = -65536
+    /// The page cache (KiB) while the read indexes are built: the size of the sorter's lists.
+    static let indexBuildCacheKiB = 4096
+    /// WAL pages after which a commit checkpoints (featurize's writer hands
+    /// this to a `BackgroundCheckpointer`): 64 MiB of 4 KiB pages.
+    static let walAutocheckpointPages: Int32 = 16384
     /// How long a connection waits for another one's lock before failing, by default.
     public static let defaultBusyTimeout: Double = 5
 
@@ -112,7 +117,7 @@ public final class FeatureStore {
             // between checkpoints copies each hot page to the file once per
             // checkpoint instead of once per commit.
             try db.execute(sql: "PRAGMA cache_size = \(writerCacheSize)")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let queue: DatabaseQueue

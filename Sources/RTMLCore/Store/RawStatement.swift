@@ -6,7 +6,8 @@ import GRDBSQLite
 /// are the store's hot path. GRDB's cached statements turn every argument
 /// into a `DatabaseValue` inside a `StatementArguments` array and validate
 /// the count on each call; binding directly is measurably faster
-/// (Benchmarks/store prints both). This is the only file that calls
+/// (Benchmarks/store prints both). This file and `BackgroundCheckpointer`
+/// (a second connection and a WAL hook) are the only ones that call
 /// sqlite3 functions; everything else goes through GRDB.
 ///
 /// Statements are prepared on the connection GRDB opened

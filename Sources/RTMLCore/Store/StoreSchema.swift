@@ -11,6 +11,8 @@ enum StoreSchema {
     static let version = 2
 
     static let featureColumns = FeatureSchema.columns
+    /// The columns' types alone, for the write path's loops (no strings to retain).
+    static let featureTypes: [FeatureSchema.ColumnType] = featureColumns.map(\.type)
     /// `last_event`: in a row an event made, that event's name (the `events` view's `event`).
     static let lastEventIndex = FeatureSchema.index(of: "last_event")!
 
