@@ -26,20 +26,30 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private let condition = NSCondition()
     /// WAL frames after the last commit (from the writer's WAL hook).
     private var walFrames: Int32 = 0
-    /// Commits not yet covered by a checkpoint that started after them.
+    /// The WAL frames the last requested checkpoint was asked to copy.
+    private var requestedFrames: Int32 = 0
+    /// The WAL frames the last finished checkpoint was asked to copy.
+    private var copiedFrames: Int32 = 0
+    /// A checkpoint is requested and has not started.
     private var pending = false
     private var running = false
     private var stopping = false
     private var stopped = false
     private let restartFrames: Int32
+    private let stepFrames: Int32
     /// CPU seconds of the checkpointing thread (set when it ends).
     private(set) var cpuSeconds = 0.0
     private(set) var checkpoints = 0
 
     /// Opens the second connection and starts its thread.
-    init(path: String, restartFrames: Int32) throws {
+    /// A checkpoint starts when the WAL has grown by `stepFrames` since the
+    /// last one started (not at every commit: a live trickle commits every few
+    /// milliseconds, and each checkpoint syncs the file); the writer waits
+    /// for one before its next transaction once the WAL holds `restartFrames`.
+    init(path: String, restartFrames: Int32, stepFrames: Int32) throws {
         self.path = path
         self.restartFrames = restartFrames
+        self.stepFrames = max(1, stepFrames)
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
@@ -64,21 +74,31 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// The writer connection's WAL hook: a transaction committed and the WAL holds `frames`.
     func committed(walFrames frames: Int32) {
         condition.lock()
+        defer { condition.unlock() }
+        if frames < walFrames {
+            // The commit restarted the WAL from its beginning.
+            requestedFrames = 0
+            copiedFrames = 0
+        }
         walFrames = frames
+        if frames - requestedFrames >= stepFrames { request() }
+    }
+
+    private func request() {
+        requestedFrames = walFrames
         pending = true
         condition.broadcast()
-        condition.unlock()
     }
 
     /// Called by the writer before it begins a transaction: when the WAL is
-    /// past its bound, waits until a checkpoint that started after the last
-    /// commit has finished, so this transaction can restart the WAL.
+    /// past its bound, waits until a checkpoint has copied every commit, so
+    /// this transaction can restart the WAL.
     func beforeTransaction() {
         condition.lock()
         defer { condition.unlock() }
         guard walFrames >= restartFrames else { return }
-        while !stopped && (pending || running) { condition.wait() }
-        walFrames = 0
+        if requestedFrames < walFrames && !pending { request() }
+        while !stopped && (pending || running || copiedFrames < walFrames) { condition.wait() }
     }
 
     /// Finishes the checkpoint in progress, ends the thread and closes the connection.
@@ -99,12 +119,17 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             if stopping { break }
             pending = false
             running = true
+            let target = requestedFrames
             condition.unlock()
             // PASSIVE: copies what it can without waiting for or blocking the
             // writer or readers; a busy WAL is simply left for the next round.
             sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             condition.lock()
             running = false
+            // Frames the writer committed up to the request; a reader's
+            // snapshot can hold a PASSIVE checkpoint back, and the writer
+            // then goes on without the restart, as with SQLite's own.
+            copiedFrames = max(copiedFrames, target)
             checkpoints += 1
             condition.broadcast()
         }
@@ -118,10 +143,12 @@ final class BackgroundCheckpointer: @unchecked Sendable {
 extension FeatureStore {
     /// Moves the writer connection's WAL checkpoints to a `BackgroundCheckpointer`
     /// until `stopBackgroundCheckpoints` (featurize's writer thread, while it writes).
-    func startBackgroundCheckpoints(restartFrames: Int32 = walAutocheckpointPages) throws -> BackgroundCheckpointer {
+    func startBackgroundCheckpoints(
+        restartFrames: Int32 = walAutocheckpointPages, stepFrames: Int32 = walAutocheckpointPages / 4
+    ) throws -> BackgroundCheckpointer {
         try guardUsable()
         try guardWritable()
-        let checkpointer = try BackgroundCheckpointer(path: path, restartFrames: restartFrames)
+        let checkpointer = try BackgroundCheckpointer(path: path, restartFrames: restartFrames, stepFrames: stepFrames)
         let context = Unmanaged.passUnretained(checkpointer).toOpaque()
         queue.inDatabase { db in
             // Installing a WAL hook replaces SQLite's automatic checkpoint on this connection.

@@ -17,7 +17,7 @@ import Testing
         let path = dir.path("s.db")
         let store = try FeatureStore.open(path: path)
         let initialFileSize = fileSize(path)
-        let checkpointer = try store.startBackgroundCheckpoints(restartFrames: 64)
+        let checkpointer = try store.startBackgroundCheckpoints(restartFrames: 64, stepFrames: 16)
         #expect(try store.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 0)
 
         var maxWAL = 0, maxFramesPerCommit = 0, previousWAL = 0
@@ -51,6 +51,26 @@ import Testing
         let reader = try FeatureStore.openReadOnly(path: path)
         #expect(try reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM feature_history") } == rows)
         #expect(try reader.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+    }
+
+    /// A live trickle commits every few milliseconds: a checkpoint (and its
+    /// syncs) runs once the WAL has grown by the step, not after every commit.
+    @Test func smallCommitsAreCheckpointedOnceTheWALHasGrownByTheStep() throws {
+        let dir = TempDir()
+        let path = dir.path("s.db")
+        let store = try FeatureStore.open(path: path)
+        let checkpointer = try store.startBackgroundCheckpoints(restartFrames: 100_000, stepFrames: 40)
+        let commits = 200
+        for i in 0..<commits {
+            checkpointer.beforeTransaction()
+            try store.transaction { b throws in try b.insertHistory(sampleRow("u\(i % 5)", eventTs: Int64(i), seed: Int64(i))) }
+        }
+        let frames = fileSize(path + "-wal") / (4096 + 24)
+        store.stopBackgroundCheckpoints(checkpointer)
+        #expect(frames > 200)
+        #expect(checkpointer.checkpoints >= 1)
+        #expect(checkpointer.checkpoints <= frames / 40 + 1, "\(checkpointer.checkpoints) checkpoints for \(frames) frames")
+        try store.close()
     }
 
     @Test func aStoreOpenedReadOnlyGetsNoCheckpointer() throws {
