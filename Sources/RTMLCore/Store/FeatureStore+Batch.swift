@@ -1,3 +1,4 @@
+import CSupport
 import GRDB
 
 #if _endian(big)
@@ -231,6 +232,7 @@ extension FeatureStore {
                 var i = 0
                 while rows.count - i >= n {
                     for k in 0..<n {
+                        if i + k + Self.prefetchDistance < rows.count { Self.prefetchValues(of: first + i + k + Self.prefetchDistance) }
                         try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, types: types,
                                         to: s.insertHistoryRows, at: Int32(k) * width)
                     }
@@ -242,6 +244,27 @@ extension FeatureStore {
                     try s.insertHistory.run()
                     i += 1
                 }
+            }
+        }
+
+        /// Rows ahead whose values `insertHistory` asks the CPU to load.
+        static let prefetchDistance = 4
+        private static let valuesOffset = MemoryLayout<FeatureRow>.offset(of: \FeatureRow.values)!
+        private static let valuesBytes = MemoryLayout<FeatureValue>.stride * StoreSchema.featureTypes.count + 32
+
+        /// Starts loading a row's values. Each row's values are a heap block
+        /// of their own, made on the driver's core, so the writer's first
+        /// touch of each missed the cache (the largest share of binding a
+        /// row). The block's address is read from the row's bytes, not
+        /// through the array, which would retain it: a write to the very line
+        /// being fetched.
+        @inline(__always) private static func prefetchValues(of row: UnsafePointer<FeatureRow>) {
+            let storage = UnsafeRawPointer(row).load(fromByteOffset: valuesOffset, as: UInt.self)
+            guard let block = UnsafeRawPointer(bitPattern: storage) else { return }
+            var offset = 0
+            while offset < valuesBytes {
+                rtml_prefetch(block + offset)
+                offset += 64
             }
         }
 
