@@ -28,6 +28,36 @@ import Testing
         #expect(small == big)
     }
 
+    /// With a pull sink, batches served while its last commit ran go in one
+    /// transaction: the table and the push lines must not show it.
+    @Test func thePullSinkTableIsTheSameWhetherBatchesShareACommitOrNot() throws {
+        let f = FixtureStore.built
+        let dir = Workdir()
+        let jobs = FixtureStore.dir.lines("jobs.ndjson")
+        dir.write("jobs.ndjson", jobs.joined(separator: "\n") + "\n")
+        func serve(_ batch: String, _ name: String) throws -> (lines: [String], table: String, stats: [String: Any]) {
+            try FileManager.default.copyItem(atPath: f.blue, toPath: dir.path(name))
+            let r = try RTML.run(["serve-once", dir.path("jobs.ndjson"), "--store", dir.path(name), "--model", f.recs,
+                                  "--rerank", f.nextcat, "--batch-jobs", batch, "--sink", "push,pull",
+                                  "--stats", dir.path(name + ".json")])
+            #expect(r.status == 0, "\(r.stderr)")
+            let table = try FixtureStore.sqlite(
+                dir.path(name), "SELECT user_id, model, version, job_id, items, cold_start, event_time FROM predictions ORDER BY user_id, model")
+            return (r.lines.map(Self.withoutTime), table, dir.json(name + ".json"))
+        }
+        let small = try serve("3", "small.db")
+        let big = try serve("100000", "big.db")
+        #expect(small.lines.count == jobs.count)
+        #expect(small.lines == big.lines)
+        #expect(!small.table.isEmpty)
+        #expect(small.table == big.table)
+        let batches = try #require(small.stats["batches"] as? Int)
+        let commits = try #require(small.stats["pull_commits"] as? Int)
+        #expect(batches > 1000)
+        #expect(commits >= 1 && commits <= batches)
+        #expect(big.stats["pull_commits"] as? Int == 1)
+    }
+
     @Test func aClosedStdoutEndsTheRunQuietly() throws {
         let f = FixtureStore.built
         let result = try RTML.bash("""

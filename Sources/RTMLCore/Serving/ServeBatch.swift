@@ -51,6 +51,18 @@ final class ServeBatchQueue: @unchecked Sendable {
         return batch
     }
 
+    /// Every batch queued now, waiting for the first; nil when closed and drained, or cancelled.
+    func takeAll() -> [ServeBatch]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !closed && !cancelled { condition.wait() }
+        if cancelled || head == items.count { return nil }
+        let batches = Array(items[head...])
+        items.removeAll(keepingCapacity: true)
+        head = 0
+        return batches
+    }
+
     func close() {
         condition.lock()
         closed = true

@@ -6,7 +6,8 @@ import Foundation
 /// being written to every sink).
 public final class ServeLoop {
     public struct Options: Sendable {
-        /// Jobs per micro-batch (one read transaction, one pull commit).
+        /// Jobs per micro-batch (one read transaction; one pull commit, or
+        /// one for the batches served while the last commit ran).
         public var batchJobs = 512
         public var maxAttempts = 3
         /// A live pipe: serve what has arrived after this much quiet instead of waiting for a full batch.
@@ -28,6 +29,8 @@ public final class ServeLoop {
         /// Jobs of other partitions' users (`--partition`): neither served nor dead-lettered.
         public var skipped = 0
         public var batches = 0
+        /// Transactions of the pull sink (fewer than batches when it fell behind).
+        public var pullCommits = 0
         /// From reading a job's line to its prediction written to every sink.
         public var latency = LatencyRecorder()
         /// The job's own store reads and scoring (PredictionServer.serviceLatency).
@@ -41,6 +44,7 @@ public final class ServeLoop {
                 ("stage", .string("serve-once")), ("read", .int(read)), ("served", .int(served)),
                 ("cold_start", .int(coldStart)), ("dead_lettered", .int(deadLettered)), ("failed", .int(failed)),
                 ("malformed", .int(malformed)), ("skipped", .int(skipped)), ("batches", .int(batches)),
+                ("pull_commits", .int(pullCommits)),
                 ("elapsed_s", .double((elapsedSeconds * 1000).rounded() / 1000)),
                 ("jobs_per_s", .double(elapsedSeconds > 0 ? (Double(read) / elapsedSeconds).rounded() : 0)),
                 ("latency", latency.json), ("service", service.json),
@@ -93,11 +97,14 @@ public final class ServeLoop {
     public func run(_ inputs: [InputSource]) throws -> Stats {
         let started = Monotonic.nanoseconds()
         // Two batches besides the one being read: one being served, one being
-        // written. More only lengthens the wait of a job read ahead of its turn.
+        // written. More only lengthens the wait of a job read ahead of its turn,
+        // except with a pull sink: its commit costs about the same for one
+        // batch or several (the pages of the users it touches), so when it
+        // falls behind, the batches served meanwhile go in one transaction.
         let pipeline = ServePipeline(
-            batches: 2,
+            batches: sinks.hasPull ? 8 : 2,
             serve: { [server] batch in server.serve(batch.jobs, into: batch.results, now: EventNormalizer.nowMillis) },
-            write: { [sinks] batch in try sinks.write(batch) })
+            write: { [sinks] batches in try sinks.write(batches) })
         self.pipeline = pipeline
         do {
             for source in inputs {
@@ -161,7 +168,7 @@ public final class ServeLoop {
             current = try pipeline.submit(current)
         } else {
             server.serve(current.jobs, into: current.results, now: EventNormalizer.nowMillis)
-            try sinks.write(current)
+            try sinks.write([current])
             current.clear()
         }
     }

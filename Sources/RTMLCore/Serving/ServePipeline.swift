@@ -17,8 +17,10 @@ final class ServePipeline: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: Error?
 
-    /// `batches` batches circulate besides the one the reader holds.
-    init(batches: Int, serve: @escaping (ServeBatch) -> Void, write: @escaping (ServeBatch) throws -> Void) {
+    /// `batches` batches circulate besides the one the reader holds. The
+    /// writing stage takes every batch served by the time it is free
+    /// (in order), so a slow sink writes several in one go.
+    init(batches: Int, serve: @escaping (ServeBatch) -> Void, write: @escaping ([ServeBatch]) throws -> Void) {
         for _ in 0..<max(batches, 1) { free.put(ServeBatch()) }
         start("serve-once serve") { [toServe, toWrite] in
             while let batch = toServe.take() {
@@ -28,9 +30,9 @@ final class ServePipeline: @unchecked Sendable {
             toWrite.close()
         }
         start("serve-once write") { [self] in
-            while let batch = toWrite.take() {
+            while let batches = toWrite.takeAll() {
                 do {
-                    try write(batch)
+                    try write(batches)
                 } catch {
                     // A sink failed (a closed stdout, a full disk): stop every stage; the reader rethrows it.
                     lock.lock()
@@ -41,8 +43,10 @@ final class ServePipeline: @unchecked Sendable {
                     free.cancel()
                     return
                 }
-                batch.clear()
-                free.put(batch)
+                for batch in batches {
+                    batch.clear()
+                    free.put(batch)
+                }
             }
         }
     }

@@ -23,7 +23,35 @@ final class ServeSinkStage {
         formatter = PushLineFormatter(scorer: server.scorer, classes: server.reranker?.classes)
     }
 
-    func write(_ batch: ServeBatch) throws {
+    var hasPull: Bool { pull != nil }
+
+    /// Batches served since the last write, in order: their predictions go
+    /// to the pull sink in one transaction (a failure there fails all of
+    /// their jobs), then each batch's push lines and dead letters.
+    func write(_ batches: [ServeBatch]) throws {
+        var pullFailure: String?
+        if let pull {
+            var predictions: [Prediction] = []
+            for batch in batches where batch.results.failure == nil {
+                let jobs = batch.jobs
+                for j in jobs.indices {
+                    predictions.append(batch.results.prediction(j, job: jobs[j], scorer: scorer, classes: classes))
+                }
+            }
+            if !predictions.isEmpty {
+                do {
+                    stats.pullCommits += 1
+                    try pull.write(predictions)
+                } catch {
+                    // The pull sink failing fails these jobs, not the run.
+                    pullFailure = "pull sink: \((error as? RTMLError)?.message ?? "\(error)")"
+                }
+            }
+        }
+        for batch in batches { try write(batch, pullFailure: pullFailure) }
+    }
+
+    private func write(_ batch: ServeBatch, pullFailure: String?) throws {
         for m in batch.malformed {
             if m.attempt >= maxAttempts {
                 stats.failed += 1
@@ -36,15 +64,7 @@ final class ServeSinkStage {
         }
         let jobs = batch.jobs
         let results = batch.results
-        var failure = results.failure
-        if failure == nil, let pull, !jobs.isEmpty {
-            do {
-                try pull.write(jobs.indices.map { results.prediction($0, job: jobs[$0], scorer: scorer, classes: classes) })
-            } catch {
-                // The pull sink failing fails these jobs, not the run.
-                failure = "pull sink: \((error as? RTMLError)?.message ?? "\(error)")"
-            }
-        }
+        let failure = results.failure ?? (jobs.isEmpty ? nil : pullFailure)
         if let push {
             if failure == nil {
                 line.removeAll(keepingCapacity: true)
