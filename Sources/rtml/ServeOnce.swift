@@ -66,7 +66,7 @@ extension RTMLCommand {
         @Flag(help: "Keep reading a live pipe; serve jobs as they arrive.")
         var follow = false
 
-        @Option(name: .customLong("batch-jobs"), help: "Jobs per micro-batch (one read snapshot and one pull-sink transaction).")
+        @Option(name: .customLong("batch-jobs"), help: "Jobs per micro-batch (one read snapshot; one pull-sink transaction, shared by the batches served while the last one committed).")
         var batchJobs = 512
 
         @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Append jobs that could not be served to FILE (NDJSON, attempt + 1, reason).", valueName: "file"))
