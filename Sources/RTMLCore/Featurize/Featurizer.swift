@@ -304,47 +304,68 @@ public final class Featurizer {
         stats.jobs += 1
         jobsWritten += 1
         stats.jobsByTrigger[trigger, default: 0] += 1
+        // Built in a local array moved out of the property and back: appending
+        // to a class's stored array checks exclusive access on every call.
+        var out: [UInt8] = []
+        swap(&out, &jobLine)
+        defer { swap(&out, &jobLine) }
         // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
-        jobLine.removeAll(keepingCapacity: true)
+        out.removeAll(keepingCapacity: true)
         var messageId = event.messageId
-        messageId.withUTF8 { jobLine.append(contentsOf: $0) }
-        jobLine.append(0x1F)
-        jobLine.append(contentsOf: trigger.utf8)
-        let id = jobLine.withUnsafeBytes { Hash128($0) }
-        jobLine.removeAll(keepingCapacity: true)
-        jobLine.append(contentsOf: #"{"jobId":"j-"#.utf8)
-        Self.appendHex(id.high, digits: 16, to: &jobLine)
-        Self.appendHex(id.low, digits: 4, to: &jobLine)
-        jobLine.append(contentsOf: #"","userId":"#.utf8)
-        JSONString.appendQuoted(event.userId, to: &jobLine)
-        jobLine.append(contentsOf: #","trigger":"#.utf8)
-        JSONString.appendQuoted(trigger, to: &jobLine)
-        jobLine.append(contentsOf: #","eventTime":""#.utf8)
-        Self.appendTime(event.eventTime, to: &jobLine)
-        jobLine.append(contentsOf: #"","emittedAt":""#.utf8)
-        Self.appendTime(EventNormalizer.nowMillis(), to: &jobLine)
-        jobLine.append(contentsOf: #"","attempt":1,"messageId":"#.utf8)
-        JSONString.appendQuoted(event.messageId, to: &jobLine)
-        ReplayStamp.carry(from: line, to: &jobLine)
-        jobLine.append(contentsOf: "}\n".utf8)
-        try jobs.write(jobLine)
+        messageId.withUTF8 { out.append(contentsOf: $0) }
+        out.append(0x1F)
+        Self.appendLiteral(trigger, to: &out)
+        let id = out.withUnsafeBytes { Hash128($0) }
+        out.removeAll(keepingCapacity: true)
+        Self.appendLiteral(#"{"jobId":"j-"#, to: &out)
+        Self.appendHex(id.high, digits: 16, to: &out)
+        Self.appendHex(id.low, digits: 4, to: &out)
+        Self.appendLiteral(#"","userId":"#, to: &out)
+        JSONString.appendQuoted(event.userId, to: &out)
+        Self.appendLiteral(#","trigger":"#, to: &out)
+        JSONString.appendQuoted(trigger, to: &out)
+        Self.appendLiteral(#","eventTime":""#, to: &out)
+        Self.appendTime(event.eventTime, to: &out)
+        Self.appendLiteral(#"","emittedAt":""#, to: &out)
+        Self.appendTime(EventNormalizer.nowMillis(), to: &out)
+        Self.appendLiteral(#"","attempt":1,"messageId":"#, to: &out)
+        JSONString.appendQuoted(event.messageId, to: &out)
+        ReplayStamp.carry(from: line, to: &out)
+        Self.appendLiteral("}\n", to: &out)
+        try jobs.write(out)
     }
 
     /// The first `digits` hex digits (lowercase) of `value`, most significant first.
     @inline(__always)
     private static func appendHex(_ value: UInt64, digits: Int, to out: inout [UInt8]) {
-        for i in 0..<digits {
-            let nibble = UInt8((value >> UInt64(60 - 4 * i)) & 0xF)
-            out.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { hex in
+            for i in 0..<digits {
+                let nibble = UInt8((value >> UInt64(60 - 4 * i)) & 0xF)
+                hex[i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: hex[0..<digits]))
         }
+    }
+
+    /// A literal's bytes in one copy (not the generic append of a String's UTF-8 view).
+    @inline(__always)
+    private static func appendLiteral(_ s: StaticString, to out: inout [UInt8]) {
+        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    private static func appendLiteral(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
     }
 
     /// `EventTime.formatRFC3339`, written straight into the line.
     @inline(__always)
     private static func appendTime(_ millis: Int64, to out: inout [UInt8]) {
-        let at = out.count
-        out.append(contentsOf: repeatElement(0, count: EventTime.canonicalLength))
-        out.withUnsafeMutableBytes { EventTime.formatRFC3339(millis, into: $0.baseAddress! + at) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: EventTime.canonicalLength) { text in
+            EventTime.formatRFC3339(millis, into: UnsafeMutableRawPointer(text.baseAddress!))
+            out.append(contentsOf: text)
+        }
     }
 
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.

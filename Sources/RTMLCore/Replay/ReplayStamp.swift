@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// The mark `rtml replay pace` puts on each event it emits, carried through
@@ -161,19 +162,12 @@ public enum ReplayStamp {
         return nil
     }
 
-    /// The first offset of `key` in `bytes[from..<to]` (memchr for the first byte, then compare).
+    /// The first offset of `key` in `bytes[from..<to]` (glibc's memmem).
     @inline(__always)
     static func search(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int, _ key: StaticString) -> Int? {
         let n = key.utf8CodeUnitCount
-        guard let base = bytes.baseAddress, n > 0 else { return nil }
-        let first = Int32(key.utf8Start.pointee)
-        var i = from
-        while to - i >= n {
-            guard let hit = memchr(base + i, first, to - i - n + 1) else { return nil }
-            let at = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + at, key.utf8Start, n) == 0 { return at }
-            i = at + 1
-        }
-        return nil
+        guard let base = bytes.baseAddress, n > 0, to - from >= n else { return nil }
+        guard let hit = rtml_memmem(base + from, to - from, key.utf8Start, n) else { return nil }
+        return base.distance(to: hit)
     }
 }
