@@ -40,6 +40,13 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// CPU seconds of the checkpointing thread (set when it ends).
     private(set) var cpuSeconds = 0.0
     private(set) var checkpoints = 0
+    /// Commits the WAL hook reported.
+    private(set) var commits = 0
+    /// `beforeTransaction` waited for a checkpoint of the whole WAL: the
+    /// next commit starts it again from its beginning.
+    private var restartExpected = false
+    /// Counts WAL restarts: a checkpoint that started before one says nothing of the new frames.
+    private var generation = 0
 
     /// Opens the second connection and starts its thread.
     /// A checkpoint starts when the WAL has grown by `stepFrames` since the
@@ -75,11 +82,15 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     func committed(walFrames frames: Int32) {
         condition.lock()
         defer { condition.unlock() }
-        if frames < walFrames {
-            // The commit restarted the WAL from its beginning.
+        commits += 1
+        if frames < walFrames || restartExpected {
+            // The commit restarted the WAL from its beginning (SQLite does so
+            // whenever a transaction begins on a WAL checkpointed to its end).
             requestedFrames = 0
             copiedFrames = 0
+            generation += 1
         }
+        restartExpected = false
         walFrames = frames
         if frames - requestedFrames >= stepFrames { request() }
     }
@@ -97,8 +108,14 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard walFrames >= restartFrames else { return }
-        if requestedFrames < walFrames && !pending { request() }
-        while !stopped && (pending || running || copiedFrames < walFrames) { condition.wait() }
+        // A checkpoint requested earlier may cover fewer frames than the WAL
+        // holds now (commits below the step came after it): ask again
+        // whenever none is pending or running until one has covered them all.
+        while !stopped && copiedFrames < walFrames {
+            if !pending && !running { request() }
+            condition.wait()
+        }
+        restartExpected = true
     }
 
     /// Finishes the checkpoint in progress, ends the thread and closes the connection.
@@ -120,6 +137,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             pending = false
             running = true
             let target = requestedFrames
+            let startedIn = generation
             condition.unlock()
             // PASSIVE: copies what it can without waiting for or blocking the
             // writer or readers; a busy WAL is simply left for the next round.
@@ -129,7 +147,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // Frames the writer committed up to the request; a reader's
             // snapshot can hold a PASSIVE checkpoint back, and the writer
             // then goes on without the restart, as with SQLite's own.
-            copiedFrames = max(copiedFrames, target)
+            if generation == startedIn { copiedFrames = max(copiedFrames, target) }
             checkpoints += 1
             condition.broadcast()
         }
