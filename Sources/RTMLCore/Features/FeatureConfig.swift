@@ -41,4 +41,20 @@ public enum ContentCategory: Int, CaseIterable, Sendable {
         guard let c = ContentCategory.allCases.first(where: { $0.name == name }) else { return nil }
         self = c
     }
+
+    /// The category whose name is exactly these UTF-8 bytes (no String made):
+    /// the names differ in length or first letter, so one comparison decides.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        let c: ContentCategory
+        switch (bytes.count, bytes.first) {
+        case (5, UInt8(ascii: "s")?): c = .sleep
+        case (6, UInt8(ascii: "s")?): c = .stress
+        case (5, UInt8(ascii: "f")?): c = .focus
+        case (4, UInt8(ascii: "m")?): c = .move
+        case (8, UInt8(ascii: "m")?): c = .meditate
+        default: return nil
+        }
+        guard c.name.utf8.elementsEqual(bytes) else { return nil }
+        self = c
+    }
 }

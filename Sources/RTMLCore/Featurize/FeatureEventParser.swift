@@ -70,7 +70,7 @@ public struct FeatureEventParser {
             return text(member, line).flatMap(ContentCategory.init(name:))
         }
         let bytes = JSONAccess.stringContent(line, member)
-        return ContentCategory.allCases.first { $0.name.utf8.elementsEqual(bytes) }
+        return ContentCategory(utf8: bytes)
     }
 
     private mutating func number(_ member: JSONMember, _ line: UnsafeRawBufferPointer) -> Double? {
