@@ -311,10 +311,9 @@ public final class Featurizer {
         defer { swap(&out, &jobLine) }
         // The job id: Hash128 of messageId, 0x1F, trigger (UTF-8), its first 20 hex digits.
         out.removeAll(keepingCapacity: true)
-        var messageId = event.messageId
-        messageId.withUTF8 { out.append(contentsOf: $0) }
+        Self.appendUTF8(event.messageId, to: &out)
         out.append(0x1F)
-        Self.appendLiteral(trigger, to: &out)
+        Self.appendUTF8(trigger, to: &out)
         let id = out.withUnsafeBytes { Hash128($0) }
         out.removeAll(keepingCapacity: true)
         Self.appendLiteral(#"{"jobId":"j-"#, to: &out)
@@ -353,8 +352,9 @@ public final class Featurizer {
         s.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
+    /// A string's UTF-8 bytes in one copy.
     @inline(__always)
-    private static func appendLiteral(_ s: String, to out: inout [UInt8]) {
+    private static func appendUTF8(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { out.append(contentsOf: $0) }
     }

@@ -13,15 +13,14 @@ import GRDBSQLite
 /// connection does that work on the core the driver leaves idle.
 ///
 /// The WAL restarts from its beginning only when a transaction begins after
-/// a checkpoint copied all of it. `beforeTransaction` waits for the running
-/// checkpoint when the WAL has grown past `restartFrames`, so it stays
-/// bounded (as with the automatic checkpoint) instead of growing to the
-/// size of the store.
+/// a checkpoint copied all of it. `beforeTransaction` waits, once the WAL has
+/// grown past `restartFrames`, until a checkpoint has covered every frame, so
+/// it stays bounded (as with the automatic checkpoint) instead of growing to
+/// the size of the store.
 ///
 /// Kill-safety is SQLite's: a checkpoint interrupted at any point is
 /// redone from the WAL by the next connection.
 final class BackgroundCheckpointer: @unchecked Sendable {
-    private let path: String
     private var connection: OpaquePointer?
     private let condition = NSCondition()
     /// WAL frames after the last commit (from the writer's WAL hook).
@@ -54,7 +53,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// milliseconds, and each checkpoint syncs the file); the writer waits
     /// for one before its next transaction once the WAL holds `restartFrames`.
     init(path: String, restartFrames: Int32, stepFrames: Int32) throws {
-        self.path = path
         self.restartFrames = restartFrames
         self.stepFrames = max(1, stepFrames)
         var db: OpaquePointer?

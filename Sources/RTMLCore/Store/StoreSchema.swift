@@ -207,9 +207,10 @@ enum StoreSchema {
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
-    static var historyInsertColumns: [String] {
+    /// Built once: the history insert binds by this width for every statement.
+    static let historyInsertColumns: [String] = {
         ["row_id", "user_id"] + historyFeatureColumnNames.map(quoted) + ["event_ts", "updated_at"] + eventColumns.map(\.name)
-    }
+    }()
     static let windowInsertColumns = ["user_id", "event", "window_start", "window_end", "n"]
 
     static var insertHistorySQL: String { insertSQL("feature_history", historyInsertColumns) }
