@@ -187,6 +187,16 @@ import Testing
         #expect(stats["read"] as? Int == (stats["accepted"] as? Int ?? 0) + (stats["rejected"] as? Int ?? 0))
     }
 
+    @Test func sqliteRunsWithoutPerConnectionMutexes() throws {
+        // SQLiteSetup's settings must reach SQLite before the first connection
+        // opens; the binary says whether they did.
+        let dir = Workdir()
+        let events = try Self.ingestedDay(dir, users: 3)
+        let result = try featurize([events, "--store", dir.path("s.db"), "--stats", dir.path("s.json"), "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(dir.json("s.json")["sqlite_multithread"] as? Bool == true)
+    }
+
     @Test func otherSettingsOnAnExistingStoreAreRefused() throws {
         let dir = Workdir()
         let events = try Self.ingestedDay(dir, users: 5)

@@ -91,29 +91,12 @@ struct FeatureCalculator {
 
     /// The row of `user` as of `t` from the state's events with time <= t.
     ///
-    /// The values are built as one array literal in schema order (checked in
-    /// `init`): the array is allocated by code specialised for `FeatureValue`,
-    /// and every value is written once.
+    /// The values are written in schema order (checked in `init`), each
+    /// once, into a packed row: no heap block per row.
     @inline(__always)
     func row(
         _ user: UnsafeMutablePointer<UserState>, asOf t: Int64, session: SessionCounts, lastEvent: String, updatedAt: Int64
-    ) -> (row: FeatureRow, steps: SignalStats, heartRate: SignalStats) {
-        let bounceRate: FeatureValue = session.starts > 0
-            ? .real(Double(session.bounces) / Double(session.starts)) : .null
-
-        var embedding = FeatureValue.null
-        var a0 = FeatureValue.null, a1 = FeatureValue.null, a2 = FeatureValue.null
-        var a3 = FeatureValue.null, a4 = FeatureValue.null
-        if searchFeatures(user, asOf: t) {
-            let cache = user.pointee.embeddingCache
-            embedding = cache.embedding
-            a0 = cache.affinities[0]
-            a1 = cache.affinities[1]
-            a2 = cache.affinities[2]
-            a3 = cache.affinities[3]
-            a4 = cache.affinities[4]
-        }
-
+    ) -> (row: PackedFeatureRow, steps: SignalStats, heartRate: SignalStats) {
         let trailingBound = Saturating.sub(t, config.trailingMillis)
         let (steps, heartRate) = user.pointee.samples.withUnsafeBufferPointer { samples in
             let hi = samples.end(atOrBefore: t)
@@ -137,22 +120,36 @@ struct FeatureCalculator {
             }
         }
 
-        let values: [FeatureValue] = [
-            .integer(session.starts), .integer(session.bounces), bounceRate,
-            embedding, a0, a1, a2, a3, a4,
-            steps.slope.map { .real($0) } ?? .null,
-            steps.count > 0 ? .real(steps.mean) : .null,
-            heartRate.slope.map { .real($0) } ?? .null,
-            heartRate.count > 0 ? .real(heartRate.mean) : .null,
-            .integer(starts.0), .integer(starts.1), .integer(starts.2), .integer(starts.3), .integer(starts.4),
-            .integer(completes.0), .integer(completes.1), .integer(completes.2), .integer(completes.3),
-            .integer(completes.4),
-            .text(lastEvent), .integer(t),
-        ]
-        return (FeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt, values: values), steps, heartRate)
+        var row = PackedFeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt)
+        row.set(0, integer: session.starts)
+        row.set(1, integer: session.bounces)
+        if session.starts > 0 { row.set(2, real: Double(session.bounces) / Double(session.starts)) }
+        if searchFeatures(user, asOf: t) {
+            row.setVector(user.pointee.embeddingCache.embedding)
+            user.pointee.embeddingCache.affinities.withUnsafeBufferPointer { a in
+                for k in 0..<5 { row.set(4 + k, real: a[k]) }
+            }
+        }
+        row.set(9, real: steps.slope)
+        if steps.count > 0 { row.set(10, real: steps.mean) }
+        row.set(11, real: heartRate.slope)
+        if heartRate.count > 0 { row.set(12, real: heartRate.mean) }
+        row.set(13, integer: starts.0)
+        row.set(14, integer: starts.1)
+        row.set(15, integer: starts.2)
+        row.set(16, integer: starts.3)
+        row.set(17, integer: starts.4)
+        row.set(18, integer: completes.0)
+        row.set(19, integer: completes.1)
+        row.set(20, integer: completes.2)
+        row.set(21, integer: completes.3)
+        row.set(22, integer: completes.4)
+        row.setText(lastEvent)
+        row.set(24, integer: t)
+        return (row, steps, heartRate)
     }
 
-    /// The column positions `row` writes its literal in.
+    /// The column positions `row` writes.
     static func checkSchemaOrder() {
         let expected = [
             FeatureColumns.sleepStarts, FeatureColumns.sleepBounces, FeatureColumns.sleepBounceRate,
@@ -243,16 +240,16 @@ struct FeatureCalculator {
         }
         let n = Double(hi - lo)
         let mean = sum.map { Float($0 / n) }
-        var affinities = [FeatureValue](repeating: .null, count: categoryVectors.count)
+        var affinities = [Double?](repeating: nil, count: categoryVectors.count)
         let norm = mean.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         if norm > 0 {
             for (k, vector) in categoryVectors.enumerated() {
                 guard let c = vector else { continue }
                 var dot = 0.0
                 for d in 0..<dims { dot += Double(mean[d]) * c[d] }
-                affinities[k] = .real(dot / (norm * categoryNorms[k]))
+                affinities[k] = dot / (norm * categoryNorms[k])
             }
         }
-        return EmbeddingCache(valid: true, lo: lo, hi: hi, embedding: .vector(mean), affinities: affinities)
+        return EmbeddingCache(valid: true, lo: lo, hi: hi, embedding: mean, affinities: affinities)
     }
 }

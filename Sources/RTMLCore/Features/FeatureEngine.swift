@@ -20,7 +20,7 @@ public final class FeatureEngine {
         /// The user's features as of the event's time, and the reason it should
         /// trigger a prediction job (`search`, `content.complete`, `content.exit`,
         /// `biometric.trend`), if any.
-        case accepted(history: FeatureRow, trigger: String?)
+        case accepted(history: PackedFeatureRow, trigger: String?)
     }
 
     public let config: FeatureConfig
@@ -122,7 +122,7 @@ public final class FeatureEngine {
 
     /// Users whose online row changed since the last call, with that row, in
     /// the order they first changed.
-    public func takeChangedOnlineRows() -> [FeatureRow] {
+    public func takeChangedOnlineRows() -> [PackedFeatureRow] {
         core.takeChangedOnlineRows()
     }
 
@@ -341,7 +341,7 @@ struct EngineCore {
     var finalWindows: [WindowCount] = []
     var changedOnline: [SlotRef] = []
     /// Online rows not yet handed over of users dropped since, by serial.
-    var droppedOnline: [Int64: FeatureRow] = [:]
+    var droppedOnline: [Int64: PackedFeatureRow] = [:]
     var dirtyUsers: [SlotRef] = []
     var evictedIds: [String] = []
     var dirtyWindowRefs: [(bucket: Int32, generation: UInt32, entry: Int32)] = []
@@ -502,7 +502,7 @@ struct EngineCore {
 
     /// Applies an accepted event to its user's state; returns the history row and trigger.
     @inline(__always)
-    mutating func accept(_ event: FeatureEvent, _ slot: Int32, _ eventId: Int32) -> (FeatureRow, String?) {
+    mutating func accept(_ event: FeatureEvent, _ slot: Int32, _ eventId: Int32) -> (PackedFeatureRow, String?) {
         let user = users[slot]
         let t = event.eventTime
         let kind = event.kind
@@ -812,14 +812,14 @@ struct EngineCore {
         return finalWindows
     }
 
-    mutating func takeChangedOnlineRows() -> [FeatureRow] {
-        var rows: [FeatureRow] = []
+    mutating func takeChangedOnlineRows() -> [PackedFeatureRow] {
+        var rows: [PackedFeatureRow] = []
         rows.reserveCapacity(changedOnline.count)
         // A user dropped and seen again is two users: the newer row wins.
         var emitted = Set<String>(minimumCapacity: changedOnline.count)
         for ref in changedOnline.reversed() {
             let slot = ref.slot, serial = ref.serial
-            let row: FeatureRow?
+            let row: PackedFeatureRow?
             if isLive(slot, serial) {
                 users[slot].pointee.onlineChanged = false
                 row = users[slot].pointee.onlineRow

@@ -14,6 +14,8 @@ public struct FeatureOutputDigest {
         bytes.append(contentsOf: s.utf8)
     }
 
+    public mutating func row(_ r: PackedFeatureRow) { row(r.featureRow) }
+
     public mutating func row(_ r: FeatureRow) {
         str(r.userId)
         i64(r.eventTs)

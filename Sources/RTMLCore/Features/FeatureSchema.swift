@@ -59,6 +59,18 @@ public enum FeatureValue: Sendable, Equatable {
     case vector([Float])
 }
 
+extension FeatureValue {
+    var kindName: String {
+        switch self {
+        case .null: "null"
+        case .integer: "integer"
+        case .real: "real"
+        case .text: "text"
+        case .vector: "vector"
+        }
+    }
+}
+
 /// A user's features as of one event time: a row of `features` or `feature_history`.
 public struct FeatureRow: Sendable, Equatable {
     public var userId: String

@@ -138,7 +138,7 @@ struct UserState {
     var touched = false
     var isDirty = false
     var onlineChanged = false
-    var onlineRow: FeatureRow?
+    var onlineRow: PackedFeatureRow?
     var evictionBucket: Int64 = .min
     var embeddingCache = EmbeddingCache()
 
@@ -278,8 +278,10 @@ struct EmbeddingCache {
     var valid = false
     var lo = 0
     var hi = 0
-    var embedding: FeatureValue = .null
-    var affinities: [FeatureValue] = []
+    /// nil: NULL (no search in memory).
+    var embedding: [Float]?
+    /// Per category; nil where the cosine is undefined (NULL).
+    var affinities: [Double?] = []
 }
 
 /// User id → table slot: open addressing with linear probing on a cheap

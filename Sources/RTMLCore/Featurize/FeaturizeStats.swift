@@ -34,6 +34,9 @@ public struct FeaturizeStats: Sendable {
     public var storeCPUByPart: [(part: String, seconds: Double)] = []
     /// CPU seconds of the thread copying the WAL into the store (`BackgroundCheckpointer`).
     public var checkpointThreadCPUSeconds = 0.0
+    /// Whether SQLite took rtml's settings (`SQLiteSetup`): connections
+    /// without a mutex each, allocations not counted.
+    public var sqliteMultithread = false
     /// CPU seconds of the driver thread (read, parse, engine, jobs), index build excluded.
     public var driverCPUSeconds = 0.0
     /// Seconds the driver waited for the writer (a full queue, the last commit).
@@ -92,6 +95,7 @@ public struct FeaturizeStats: Sendable {
             ("store_wait_s", .double((storeWaitSeconds * 1000).rounded() / 1000)),
             ("index_build_s", .double((indexSeconds * 1000).rounded() / 1000)),
             ("transactions", .int(transactions)),
+            ("sqlite_multithread", .bool(sqliteMultithread)),
             ("events_per_s", .int(elapsedSeconds > 0 ? Int(Double(read) / elapsedSeconds) : 0)),
         ])
     }

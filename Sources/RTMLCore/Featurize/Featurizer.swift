@@ -57,7 +57,12 @@ public final class Featurizer {
 
     // The pending micro-batch.
     private var pendingLines = 0
-    private var history: [FeatureRow] = []
+    private var history: [PackedFeatureRow] = []
+    /// Content ids of this run's accepted events, and those first seen in
+    /// the pending micro-batch: the writer looks up (or assigns) the dense
+    /// item id of each content once per run, not once per event.
+    private var seenItems = Set<String>()
+    private var newItems: [String] = []
     private var events: [StoredEvent] = []
     private var users = Set<String>()
     private let started = Monotonic.now()
@@ -194,6 +199,7 @@ public final class Featurizer {
         stats.storeWaitSeconds = writer.driverWaitSeconds
         stats.checkpointThreadCPUSeconds = writer.checkpointerCPU
         stats.transactions = transactions
+        stats.sqliteMultithread = SQLiteSetup.configured
         self.writer = nil
     }
 
@@ -267,6 +273,7 @@ public final class Featurizer {
             stats.accepted += 1
             history.append(row)
             events.append(StoredEvent(event))
+            if let content = event.contentId, seenItems.insert(content).inserted { newItems.append(content) }
             if let trigger, options.triggers.contains(trigger) {
                 try writeJob(event, trigger: trigger, line: line.bytes)
             }
@@ -373,7 +380,9 @@ public final class Featurizer {
         // Emission order is user_windows' key order (window_start, user_id, event): appends.
         let windows = engine.takeFinalWindows()
         let online = engine.takeChangedOnlineRows()
-        for user in engine.takeTouchedUsers() where users.insert(user).inserted { stats.usersTouched += 1 }
+        // In first-event order: the writer assigns dense ids to the new ones.
+        let touched = engine.takeTouchedUsers()
+        for user in touched where users.insert(user).inserted { stats.usersTouched += 1 }
         // The state goes with some commits only: encoding and rewriting every
         // changed user at every commit cost more than the rows did.
         let linesNow = max(lineNumber, skipThrough)
@@ -407,6 +416,7 @@ public final class Featurizer {
 
         var writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
+            users: touched, items: newItems,
             online: online, windows: windows, userStates: dirtyUsers,
             state: state, position: Array(position.utf8))
         writes.jobsThrough = jobsWritten
@@ -425,6 +435,7 @@ public final class Featurizer {
         }
         history = []
         events = []
+        newItems = []
         history.reserveCapacity(min(options.batchEvents, 1 << 16))
         events.reserveCapacity(min(options.batchEvents, 1 << 16))
         pendingLines = 0

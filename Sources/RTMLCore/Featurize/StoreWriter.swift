@@ -11,8 +11,13 @@ struct BatchWrites {
     /// Jobs this run wrote up to and including this batch's.
     var jobsThrough = 0
     var events: [StoredEvent]
-    var history: [FeatureRow]
-    var online: [FeatureRow]
+    var history: [PackedFeatureRow]
+    /// Users and contents of `events` in the order they first appear there,
+    /// each at least the first time this run sees it (later repeats do no
+    /// harm): whose dense ids to look up, or assign in that order.
+    var users: [String]
+    var items: [String]
+    var online: [PackedFeatureRow]
     var windows: [WindowCount]
     /// Changed user states, each with its open windows (`takeDirtyUserCheckpoints`),
     /// when the batch checkpoints the engine's state; empty otherwise.
@@ -206,7 +211,8 @@ final class StoreWriter: @unchecked Sendable {
     /// key order (window_start, user_id, event) across batches too: appends.
     private func write(_ batches: [BatchWrites]) throws {
         var clock = Self.threadCPUSeconds()
-        var online: [String: FeatureRow] = [:]
+        var online: [String: PackedFeatureRow] = [:]
+        online.reserveCapacity(batches.reduce(0) { $0 + $1.online.count })
         var userStates: [String: [UInt8]?] = [:]
         for b in batches {
             for row in b.online {
@@ -228,14 +234,12 @@ final class StoreWriter: @unchecked Sendable {
         spent(.fold)
         try store.transaction { batch in
             // Index loops over the arrays' buffers: rows are read in place, not copied (retained) first.
-            // Ids are assigned in event order, then the rows go in in multi-row statements.
+            // Ids are assigned in first-appearance order, then the rows go in in multi-row statements.
             for b in batches {
+                for user in b.users { _ = try batch.sequenceId(forUser: user) }
+                for content in b.items { _ = try batch.itemId(forContent: content) }
+                spent(.ids)
                 try b.events.withUnsafeBufferPointer { events in
-                    for i in events.indices {
-                        _ = try batch.sequenceId(forUser: events[i].userId)
-                        if let content = events[i].contentId { _ = try batch.itemId(forContent: content) }
-                    }
-                    spent(.ids)
                     // One row per event: its features as of the event, and the event.
                     try b.history.withUnsafeBufferPointer { try batch.insertHistory($0, events: events) }
                     spent(.history)

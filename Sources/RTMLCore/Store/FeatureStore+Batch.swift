@@ -178,13 +178,17 @@ extension FeatureStore {
         /// Writes the user's online row, unless the stored one has a newer
         /// `event_ts` (an equal one is replaced).
         public func upsertFeatures(_ row: FeatureRow) throws {
+            try upsertFeatures(PackedFeatureRow(validating: row, context: store.path))
+        }
+
+        /// `upsertFeatures` of a packed row (featurize's).
+        public func upsertFeatures(_ row: PackedFeatureRow) throws {
             try check()
             let st = s.upsertFeatures
-            try checkWidth(row)
             st.bind(1, row.userId)
-            try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
-                try row.values.withUnsafeBufferPointer { values in
-                    for k in 0..<types.count { try bindValue(st, Int32(k) + 2, values[k], types[k], k, row.userId) }
+            withUnsafePointer(to: row) { row in
+                StoreSchema.featureTypes.withUnsafeBufferPointer { types in
+                    for k in 0..<types.count { bindValue(st, Int32(k) + 2, row, k, types[k]) }
                 }
             }
             let index = Int32(StoreSchema.featureTypes.count) + 2
@@ -201,8 +205,9 @@ extension FeatureStore {
         /// at the row that holds the value (NULL when the value is NULL).
         public func insertHistory(_ row: FeatureRow, event: StoredEvent? = nil) throws {
             try check()
+            let packed = try PackedFeatureRow(validating: row, context: store.path)
             try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
-                try withUnsafePointer(to: row) { row in
+                try withUnsafePointer(to: packed) { row in
                     if let event {
                         try withUnsafePointer(to: event) { try bindHistory(row, event: $0, types: types, to: s.insertHistory, at: 0) }
                     } else {
@@ -216,7 +221,7 @@ extension FeatureStore {
         /// Appends rows to `feature_history` as `insertHistory` does one by
         /// one, `StoreSchema.rowsPerInsert` per statement; `events`, when
         /// given, holds row i's event at i.
-        public func insertHistory(_ rows: UnsafeBufferPointer<FeatureRow>, events: UnsafeBufferPointer<StoredEvent>? = nil) throws {
+        public func insertHistory(_ rows: UnsafeBufferPointer<PackedFeatureRow>, events: UnsafeBufferPointer<StoredEvent>? = nil) throws {
             try check()
             if let events, events.count != rows.count {
                 throw RTMLError("\(store.path): \(rows.count) history rows came with \(events.count) events")
@@ -227,12 +232,11 @@ extension FeatureStore {
             let width = Int32(StoreSchema.historyInsertColumns.count)
             // Rows and events are read in place through pointers: copying
             // one (as `rows[i]` or `events?[i]` would) retains and releases
-            // each of its strings, a tenth of the writer's time.
+            // each of its strings.
             try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
                 var i = 0
                 while rows.count - i >= n {
                     for k in 0..<n {
-                        if i + k + Self.prefetchDistance < rows.count { Self.prefetchValues(of: first + i + k + Self.prefetchDistance) }
                         try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, types: types,
                                         to: s.insertHistoryRows, at: Int32(k) * width)
                     }
@@ -247,38 +251,15 @@ extension FeatureStore {
             }
         }
 
-        /// Rows ahead whose values `insertHistory` asks the CPU to load.
-        static let prefetchDistance = 4
-        private static let valuesOffset = MemoryLayout<FeatureRow>.offset(of: \FeatureRow.values)!
-        private static let valuesBytes = MemoryLayout<FeatureValue>.stride * StoreSchema.featureTypes.count + 32
-
-        /// Starts loading a row's values. Each row's values are a heap block
-        /// of their own, made on the driver's core, so the writer's first
-        /// touch of each missed the cache (the largest share of binding a
-        /// row). The block's address is read from the row's bytes, not
-        /// through the array, which would retain it: a write to the very line
-        /// being fetched.
-        @inline(__always) private static func prefetchValues(of row: UnsafePointer<FeatureRow>) {
-            let storage = UnsafeRawPointer(row).load(fromByteOffset: valuesOffset, as: UInt.self)
-            guard let block = UnsafeRawPointer(bitPattern: storage) else { return }
-            var offset = 0
-            while offset < valuesBytes {
-                rtml_prefetch(block + offset)
-                offset += 64
-            }
-        }
-
         /// Binds one history row at parameters `offset + 1...` and moves the
         /// row id and the user's vector pointers on (as if it were inserted).
         private func bindHistory(
-            _ row: UnsafePointer<FeatureRow>, event: UnsafePointer<StoredEvent>?,
+            _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<StoredEvent>?,
             types: UnsafeBufferPointer<FeatureSchema.ColumnType>, to st: RawStatement, at offset: Int32
         ) throws {
-            try checkWidth(row.pointee)
             // The events view reads the event's user, time, arrival and name from the row.
             if let event {
-                var sameEvent = false
-                if case .text(let name) = row.pointee.values[StoreSchema.lastEventIndex] { sameEvent = name == event.pointee.event }
+                let sameEvent = !row.pointee.isNull(PackedFeatureRow.Layout.textColumn) && row.pointee.text == event.pointee.event
                 if !sameEvent || event.pointee.userId != row.pointee.userId || event.pointee.eventTs != row.pointee.eventTs
                     || event.pointee.receivedAt != row.pointee.updatedAt {
                     let e = event.pointee, r = row.pointee
@@ -292,37 +273,31 @@ extension FeatureStore {
             st.bind(offset + 1, rowId)
             st.bind(offset + 2, row.pointee.userId)
             var index: Int32 = offset + 3
-            var vectorSlot = 0
-            try row.pointee.values.withUnsafeBufferPointer { values in
-                for k in 0..<types.count {
-                    if types[k] == .vector {
-                        switch values[k] {
-                        case .null:
-                            st.bindNull(index)
-                            st.bindNull(index + 1)
-                            if store.vectorRefs.values[refsIndex][vectorSlot].row != nil {
-                                store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: nil, hash: nil)
-                            }
-                        case .vector(let v):
-                            let hash = v.withUnsafeBytes { Hash128($0) }
-                            let previous = store.vectorRefs.values[refsIndex][vectorSlot]
-                            if let prior = previous.row, previous.hash == hash {
-                                st.bindNull(index)
-                                st.bind(index + 1, prior)
-                            } else {
-                                v.withUnsafeBytes { st.bind(index, bytes: $0) }
-                                st.bind(index + 1, rowId)
-                                store.vectorRefs.values[refsIndex][vectorSlot] = VectorRef(row: rowId, hash: hash)
-                            }
-                        default:
-                            try bindValue(st, index, values[k], types[k], k, row.pointee.userId)  // throws the type error
+            for k in 0..<types.count {
+                if types[k] == .vector {
+                    // The packed row's one vector column: slot 0 of the user's pointers.
+                    if row.pointee.isNull(k) {
+                        st.bindNull(index)
+                        st.bindNull(index + 1)
+                        if store.vectorRefs.values[refsIndex][0].row != nil {
+                            store.vectorRefs.values[refsIndex][0] = VectorRef(row: nil, hash: nil)
                         }
-                        index += 2
-                        vectorSlot += 1
                     } else {
-                        try bindValue(st, index, values[k], types[k], k, row.pointee.userId)
-                        index += 1
+                        let hash = row.pointee.vector.withUnsafeBytes { Hash128($0) }
+                        let previous = store.vectorRefs.values[refsIndex][0]
+                        if let prior = previous.row, previous.hash == hash {
+                            st.bindNull(index)
+                            st.bind(index + 1, prior)
+                        } else {
+                            row.pointee.vector.withUnsafeBytes { st.bind(index, bytes: $0) }
+                            st.bind(index + 1, rowId)
+                            store.vectorRefs.values[refsIndex][0] = VectorRef(row: rowId, hash: hash)
+                        }
                     }
+                    index += 2
+                } else {
+                    bindValue(st, index, row, k, types[k])
+                    index += 1
                 }
             }
             st.bind(index, row.pointee.eventTs)
@@ -497,26 +472,19 @@ extension FeatureStore {
 
         // MARK: Helpers
 
-        @inline(__always) private func checkWidth(_ row: FeatureRow) throws {
-            if row.values.count != StoreSchema.featureColumns.count {
-                throw RTMLError(
-                    "\(store.path): feature row for user '\(row.userId)' has \(row.values.count) values, the schema has \(StoreSchema.featureColumns.count) columns")
-            }
-        }
-
+        /// Binds column k of a packed row (the vector column only where it is stored whole, in `features`).
         @inline(__always) private func bindValue(
-            _ st: RawStatement, _ index: Int32, _ value: FeatureValue, _ type: FeatureSchema.ColumnType, _ k: Int, _ userId: String
-        ) throws {
-            switch (value, type) {
-            case (.null, _): st.bindNull(index)
-            case (.integer(let v), .integer): st.bind(index, v)
-            case (.integer(let v), .real): st.bind(index, Double(v))
-            case (.real(let v), .real): st.bind(index, v)
-            case (.text(let v), .text): st.bind(index, v)
-            case (.vector(let v), .vector): v.withUnsafeBytes { st.bind(index, bytes: $0) }
-            default:
-                throw RTMLError(
-                    "\(store.path): feature row for user '\(userId)': column \(StoreSchema.featureColumns[k].name) is \(type.rawValue), got \(value.kindName)")
+            _ st: RawStatement, _ index: Int32, _ row: UnsafePointer<PackedFeatureRow>, _ k: Int, _ type: FeatureSchema.ColumnType
+        ) {
+            if row.pointee.isNull(k) {
+                st.bindNull(index)
+                return
+            }
+            switch type {
+            case .integer: st.bind(index, row.pointee.integer(k))
+            case .real: st.bind(index, row.pointee.real(k))
+            case .text: st.bind(index, row.pointee.text)
+            case .vector: row.pointee.vector.withUnsafeBytes { st.bind(index, bytes: $0) }
             }
         }
 
@@ -582,18 +550,6 @@ extension FeatureStore {
             }
             store.vectorRefs = refs
             store.vectorRefsLoaded = true
-        }
-    }
-}
-
-extension FeatureValue {
-    var kindName: String {
-        switch self {
-        case .null: "null"
-        case .integer: "integer"
-        case .real: "real"
-        case .text: "text"
-        case .vector: "vector"
         }
     }
 }

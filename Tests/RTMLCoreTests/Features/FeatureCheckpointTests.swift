@@ -67,7 +67,7 @@ struct FeatureCheckpointTests {
                     switch rng.next() % 4 {
                     case 0: out.drain(engine); store.commit(engine)
                     case 1: store.commit(engine); out.drain(engine)
-                    case 2: for row in engine.takeChangedOnlineRows() { out.online[row.userId] = row }
+                    case 2: for row in engine.takeChangedOnlineRows() { out.online[row.userId] = row.featureRow }
                     default: out.windows += engine.takeFinalWindows()
                     }
                 }

@@ -28,7 +28,7 @@ enum FT {
     }
 
     static func history(_ outcome: FeatureEngine.Outcome) -> FeatureRow? {
-        if case .accepted(let row, _) = outcome { return row }
+        if case .accepted(let row, _) = outcome { return row.featureRow }
         return nil
     }
 
@@ -41,6 +41,12 @@ enum FT {
         if case .late = outcome { return true }
         return false
     }
+
+    // The engine hands over packed rows; the checks read them as `FeatureRow`s.
+    static func value(_ row: PackedFeatureRow?, _ column: String) -> FeatureValue { value(row?.featureRow, column) }
+    static func real(_ row: PackedFeatureRow?, _ column: String) -> Double? { real(row?.featureRow, column) }
+    static func int(_ row: PackedFeatureRow?, _ column: String) -> Int64? { int(row?.featureRow, column) }
+    static func vector(_ row: PackedFeatureRow?) -> [Float]? { vector(row?.featureRow) }
 
     static func value(_ row: FeatureRow?, _ column: String) -> FeatureValue {
         guard let row, let i = FeatureSchema.index(of: column) else { return .null }
@@ -93,7 +99,7 @@ enum FT {
         mutating func record(_ outcome: FeatureEngine.Outcome) {
             switch outcome {
             case .late(let w): outcomes.append("late \(w)")
-            case .accepted(let row, let trigger): outcomes.append("\(describe(row)) trigger=\(trigger ?? "-")")
+            case .accepted(let row, let trigger): outcomes.append("\(describe(row.featureRow)) trigger=\(trigger ?? "-")")
             }
         }
 
@@ -116,7 +122,7 @@ enum FT {
 
         mutating func drain(_ engine: FeatureEngine) {
             windows += engine.takeFinalWindows()
-            for row in engine.takeChangedOnlineRows() { online[row.userId] = row }
+            for row in engine.takeChangedOnlineRows() { online[row.userId] = row.featureRow }
         }
     }
 
