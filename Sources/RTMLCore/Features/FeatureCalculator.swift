@@ -125,7 +125,9 @@ struct FeatureCalculator {
         row.set(1, integer: session.bounces)
         if session.starts > 0 { row.set(2, real: Double(session.bounces) / Double(session.starts)) }
         if searchFeatures(user, asOf: t) {
-            row.setVector(user.pointee.embeddingCache.embedding)
+            if let embedding = user.pointee.embeddingCache.embedding {
+                row.setVector(embedding, hash: user.pointee.embeddingCache.embeddingHash)
+            }
             user.pointee.embeddingCache.affinities.withUnsafeBufferPointer { a in
                 for k in 0..<5 { row.set(4 + k, real: a[k]) }
             }
@@ -250,6 +252,6 @@ struct FeatureCalculator {
                 affinities[k] = dot / (norm * categoryNorms[k])
             }
         }
-        return EmbeddingCache(valid: true, lo: lo, hi: hi, embedding: mean, affinities: affinities)
+        return EmbeddingCache(valid: true, lo: lo, hi: hi, embedding: mean, embeddingHash: PackedFeatureRow.hash(mean), affinities: affinities)
     }
 }

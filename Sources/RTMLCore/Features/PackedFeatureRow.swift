@@ -26,6 +26,10 @@ public struct PackedFeatureRow: Sendable {
     var text: String
     /// The vector column's value; empty when it is NULL.
     var vector: [Float]
+    /// Hash128 of `vector`'s bytes, made with it: the writer compares it with
+    /// the user's previous row's without touching the array, whose reference
+    /// count the driver's core keeps changing (rows share it).
+    var vectorHash: Hash128
 
     /// A row with every column NULL.
     public init(userId: String, eventTs: Int64, updatedAt: Int64) {
@@ -36,6 +40,7 @@ public struct PackedFeatureRow: Sendable {
         slots = Slots(repeating: 0)
         text = ""
         vector = []
+        vectorHash = Hash128(high: 0, low: 0)
     }
 
     /// Where the schema's columns go: its types, and its one text and one vector column.
@@ -99,12 +104,18 @@ public struct PackedFeatureRow: Sendable {
         nulls &= ~(1 << UInt64(Layout.textColumn))
     }
 
-    /// nil leaves the column NULL.
-    @inline(__always) mutating func setVector(_ v: [Float]?) {
-        guard let v else { return }
+    /// `hash` must be `Hash128(v's bytes)`.
+    @inline(__always) mutating func setVector(_ v: [Float], hash: Hash128) {
         vector = v
+        vectorHash = hash
         nulls &= ~(1 << UInt64(Layout.vectorColumn))
     }
+
+    mutating func setVector(_ v: [Float]) {
+        setVector(v, hash: Self.hash(v))
+    }
+
+    static func hash(_ v: [Float]) -> Hash128 { v.withUnsafeBytes { Hash128($0) } }
 
     /// Packs `row`, checking it against the schema as the store does: one
     /// value per column, each of its column's type (an integer is taken for

@@ -280,6 +280,8 @@ struct EmbeddingCache {
     var hi = 0
     /// nil: NULL (no search in memory).
     var embedding: [Float]?
+    /// `PackedFeatureRow.hash` of `embedding`, made once for every row that shares it.
+    var embeddingHash = Hash128(high: 0, low: 0)
     /// Per category; nil where the cosine is undefined (NULL).
     var affinities: [Double?] = []
 }

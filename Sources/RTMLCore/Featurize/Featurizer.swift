@@ -63,7 +63,7 @@ public final class Featurizer {
     /// item id of each content once per run, not once per event.
     private var seenItems = Set<String>()
     private var newItems: [String] = []
-    private var events: [StoredEvent] = []
+    private var events = HistoryEvents()
     private var users = Set<String>()
     private let started = Monotonic.now()
     private var parser = FeatureEventParser()
@@ -272,7 +272,7 @@ public final class Featurizer {
         case .accepted(let row, let trigger):
             stats.accepted += 1
             history.append(row)
-            events.append(StoredEvent(event))
+            events.append(event)
             if let content = event.contentId, seenItems.insert(content).inserted { newItems.append(content) }
             if let trigger, options.triggers.contains(trigger) {
                 try writeJob(event, trigger: trigger, line: line.bytes)
@@ -434,7 +434,7 @@ public final class Featurizer {
             Self.killSelf()
         }
         history = []
-        events = []
+        events = HistoryEvents()
         newItems = []
         history.reserveCapacity(min(options.batchEvents, 1 << 16))
         events.reserveCapacity(min(options.batchEvents, 1 << 16))

@@ -10,7 +10,8 @@ struct BatchWrites {
     var lines: Int
     /// Jobs this run wrote up to and including this batch's.
     var jobsThrough = 0
-    var events: [StoredEvent]
+    /// Row i of `history`'s event at i.
+    var events: HistoryEvents
     var history: [PackedFeatureRow]
     /// Users and contents of `events` in the order they first appear there,
     /// each at least the first time this run sees it (later repeats do no
@@ -211,13 +212,18 @@ final class StoreWriter: @unchecked Sendable {
     /// key order (window_start, user_id, event) across batches too: appends.
     private func write(_ batches: [BatchWrites]) throws {
         var clock = Self.threadCPUSeconds()
-        var online: [String: PackedFeatureRow] = [:]
+        // Where each user's surviving online row is, not the row: a packed
+        // row is 300 bytes with references the driver's core shares.
+        var online: [String: (batch: Int, row: Int, eventTs: Int64)] = [:]
         online.reserveCapacity(batches.reduce(0) { $0 + $1.online.count })
         var userStates: [String: [UInt8]?] = [:]
-        for b in batches {
-            for row in b.online {
-                if let kept = online[row.userId], kept.eventTs > row.eventTs { continue }
-                online[row.userId] = row
+        for (bi, b) in batches.enumerated() {
+            b.online.withUnsafeBufferPointer { rows in
+                for i in rows.indices {
+                    let user = rows[i].userId, eventTs = rows[i].eventTs
+                    if let kept = online[user], kept.eventTs > eventTs { continue }
+                    online[user] = (bi, i, eventTs)
+                }
             }
             for (user, state) in b.userStates { userStates[user] = .some(state) }
         }
@@ -239,13 +245,14 @@ final class StoreWriter: @unchecked Sendable {
                 for user in b.users { _ = try batch.sequenceId(forUser: user) }
                 for content in b.items { _ = try batch.itemId(forContent: content) }
                 spent(.ids)
-                try b.events.withUnsafeBufferPointer { events in
-                    // One row per event: its features as of the event, and the event.
-                    try b.history.withUnsafeBufferPointer { try batch.insertHistory($0, events: events) }
-                    spent(.history)
-                }
+                // One row per event: its features as of the event, and the event.
+                try b.history.withUnsafeBufferPointer { try batch.insertHistory($0, events: b.events) }
+                spent(.history)
             }
-            for user in online.keys.sorted() { try batch.upsertFeatures(online[user]!) }
+            for user in online.keys.sorted() {
+                let at = online[user]!
+                try batches[at.batch].online.withUnsafeBufferPointer { try batch.upsertFeatures($0.baseAddress! + at.row) }
+            }
             spent(.features)
             for b in batches {
                 try b.windows.withUnsafeBufferPointer { try batch.insertWindows($0) }

@@ -183,17 +183,20 @@ extension FeatureStore {
 
         /// `upsertFeatures` of a packed row (featurize's).
         public func upsertFeatures(_ row: PackedFeatureRow) throws {
+            try withUnsafePointer(to: row) { try upsertFeatures($0) }
+        }
+
+        /// `upsertFeatures` of a packed row read in place.
+        func upsertFeatures(_ row: UnsafePointer<PackedFeatureRow>) throws {
             try check()
             let st = s.upsertFeatures
-            st.bind(1, row.userId)
-            withUnsafePointer(to: row) { row in
-                StoreSchema.featureTypes.withUnsafeBufferPointer { types in
-                    for k in 0..<types.count { bindValue(st, Int32(k) + 2, row, k, types[k]) }
-                }
+            st.bind(1, row.pointee.userId)
+            StoreSchema.featureTypes.withUnsafeBufferPointer { types in
+                for k in 0..<types.count { bindValue(st, Int32(k) + 2, row, k, types[k]) }
             }
             let index = Int32(StoreSchema.featureTypes.count) + 2
-            st.bind(index, row.eventTs)
-            st.bind(index + 1, row.updatedAt)
+            st.bind(index, row.pointee.eventTs)
+            st.bind(index + 1, row.pointee.updatedAt)
             try st.run()
         }
 
@@ -206,95 +209,116 @@ extension FeatureStore {
         public func insertHistory(_ row: FeatureRow, event: StoredEvent? = nil) throws {
             try check()
             let packed = try PackedFeatureRow(validating: row, context: store.path)
-            try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
-                try withUnsafePointer(to: packed) { row in
-                    if let event {
-                        try withUnsafePointer(to: event) { try bindHistory(row, event: $0, types: types, to: s.insertHistory, at: 0) }
-                    } else {
-                        try bindHistory(row, event: nil, types: types, to: s.insertHistory, at: 0)
-                    }
+            var events = HistoryEvents()
+            if let event {
+                // The buffer form below binds the event's name as last_event: the row's must be it.
+                if case .text(let name) = row.values[StoreSchema.lastEventIndex], name == event.event {} else {
+                    throw notTheRowsEvent(event, row.userId, row.eventTs)
                 }
+                events.append(event)
             }
-            try s.insertHistory.run()
+            try withUnsafePointer(to: packed) {
+                try insertHistory(UnsafeBufferPointer(start: $0, count: 1), events: event == nil ? nil : events)
+            }
         }
 
         /// Appends rows to `feature_history` as `insertHistory` does one by
-        /// one, `StoreSchema.rowsPerInsert` per statement; `events`, when
-        /// given, holds row i's event at i.
-        public func insertHistory(_ rows: UnsafeBufferPointer<PackedFeatureRow>, events: UnsafeBufferPointer<StoredEvent>? = nil) throws {
+        /// one, `StoreSchema.rowsPerInsert` per statement. `events`, when
+        /// given, holds row i's event at i: the event that made the row, so
+        /// its user, time and arrival are the row's (checked) and its name
+        /// is the row's `last_event` (bound from the event).
+        public func insertHistory(_ rows: UnsafeBufferPointer<PackedFeatureRow>, events: HistoryEvents? = nil) throws {
             try check()
             if let events, events.count != rows.count {
                 throw RTMLError("\(store.path): \(rows.count) history rows came with \(events.count) events")
             }
             guard let first = rows.baseAddress else { return }
-            let firstEvent = events?.baseAddress
             let n = StoreSchema.rowsPerInsert
             let width = Int32(StoreSchema.historyInsertColumns.count)
             // Rows and events are read in place through pointers: copying
-            // one (as `rows[i]` or `events?[i]` would) retains and releases
-            // each of its strings.
+            // one (as `rows[i]` would) retains and releases each of its references.
             try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
-                var i = 0
-                while rows.count - i >= n {
-                    for k in 0..<n {
-                        try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, types: types,
-                                        to: s.insertHistoryRows, at: Int32(k) * width)
+                try (events?.entries ?? []).withUnsafeBufferPointer { entries in
+                    try (events?.bytes ?? []).withUnsafeBytes { text in
+                        let firstEvent = events == nil ? nil : entries.baseAddress
+                        var i = 0
+                        while rows.count - i >= n {
+                            for k in 0..<n {
+                                try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, text: text, types: types,
+                                                to: s.insertHistoryRows, at: Int32(k) * width)
+                            }
+                            try s.insertHistoryRows.run()
+                            i += n
+                        }
+                        while i < rows.count {
+                            try bindHistory(first + i, event: firstEvent.map { $0 + i }, text: text, types: types,
+                                            to: s.insertHistory, at: 0)
+                            try s.insertHistory.run()
+                            i += 1
+                        }
                     }
-                    try s.insertHistoryRows.run()
-                    i += n
-                }
-                while i < rows.count {
-                    try bindHistory(first + i, event: firstEvent.map { $0 + i }, types: types, to: s.insertHistory, at: 0)
-                    try s.insertHistory.run()
-                    i += 1
                 }
             }
         }
 
+        private func notTheRowsEvent(_ e: StoredEvent, _ userId: String, _ eventTs: Int64) -> RTMLError {
+            RTMLError(
+                "\(store.path): event \(e.messageId) (user '\(e.userId)', time \(e.eventTs), \(e.event)) does not belong to the history row of user '\(userId)' at \(eventTs)")
+        }
+
         /// Binds one history row at parameters `offset + 1...` and moves the
         /// row id and the user's vector pointers on (as if it were inserted).
+        /// The event's strings are bound from `text` where they are.
         private func bindHistory(
-            _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<StoredEvent>?,
+            _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<HistoryEvents.Entry>?, text: UnsafeRawBufferPointer,
             types: UnsafeBufferPointer<FeatureSchema.ColumnType>, to st: RawStatement, at offset: Int32
         ) throws {
-            // The events view reads the event's user, time, arrival and name from the row.
-            if let event {
-                let sameEvent = !row.pointee.isNull(PackedFeatureRow.Layout.textColumn) && row.pointee.text == event.pointee.event
-                if !sameEvent || event.pointee.userId != row.pointee.userId || event.pointee.eventTs != row.pointee.eventTs
-                    || event.pointee.receivedAt != row.pointee.updatedAt {
-                    let e = event.pointee, r = row.pointee
-                    throw RTMLError(
-                        "\(store.path): event \(e.messageId) (user '\(e.userId)', time \(e.eventTs), \(e.event)) does not belong to the history row of user '\(r.userId)' at \(r.eventTs)")
+            func bindText(_ index: Int32, _ span: HistoryEvents.Span) {
+                if span.count < 0 {
+                    st.bindNull(index)
+                } else {
+                    st.bindText(index, UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(span.offset + span.count)]))
                 }
+            }
+            func spanEquals(_ span: HistoryEvents.Span, _ s: String) -> Bool {
+                s.utf8.elementsEqual(UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(max(0, span.offset + span.count))]))
+            }
+            if let event, event.pointee.eventTs != row.pointee.eventTs || event.pointee.receivedAt != row.pointee.updatedAt
+                || !spanEquals(event.pointee.userId, row.pointee.userId) {
+                let e = HistoryEvents.event(event.pointee, text)
+                throw notTheRowsEvent(e, row.pointee.userId, row.pointee.eventTs)
             }
             let rowId = try nextRowId()
             // The user's entry, changed in place below: one hash lookup per row.
             let refsIndex = try vectorRefsIndex(forUser: row.pointee.userId)
             st.bind(offset + 1, rowId)
-            st.bind(offset + 2, row.pointee.userId)
+            if let event { bindText(offset + 2, event.pointee.userId) } else { st.bind(offset + 2, row.pointee.userId) }
             var index: Int32 = offset + 3
             for k in 0..<types.count {
                 if types[k] == .vector {
-                    // The packed row's one vector column: slot 0 of the user's pointers.
+                    // The packed row's one vector column.
                     if row.pointee.isNull(k) {
                         st.bindNull(index)
                         st.bindNull(index + 1)
-                        if store.vectorRefs.values[refsIndex][0].row != nil {
-                            store.vectorRefs.values[refsIndex][0] = VectorRef(row: nil, hash: nil)
+                        if store.vectorRefs.values[refsIndex].row != nil {
+                            store.vectorRefs.values[refsIndex] = VectorRef(row: nil, hash: nil)
                         }
                     } else {
-                        let hash = row.pointee.vector.withUnsafeBytes { Hash128($0) }
-                        let previous = store.vectorRefs.values[refsIndex][0]
+                        let hash = row.pointee.vectorHash
+                        let previous = store.vectorRefs.values[refsIndex]
                         if let prior = previous.row, previous.hash == hash {
                             st.bindNull(index)
                             st.bind(index + 1, prior)
                         } else {
                             row.pointee.vector.withUnsafeBytes { st.bind(index, bytes: $0) }
                             st.bind(index + 1, rowId)
-                            store.vectorRefs.values[refsIndex][0] = VectorRef(row: rowId, hash: hash)
+                            store.vectorRefs.values[refsIndex] = VectorRef(row: rowId, hash: hash)
                         }
                     }
                     index += 2
+                } else if let event, k == StoreSchema.lastEventIndex {
+                    bindText(index, event.pointee.event)
+                    index += 1
                 } else {
                     bindValue(st, index, row, k, types[k])
                     index += 1
@@ -304,12 +328,13 @@ extension FeatureStore {
             st.bind(index + 1, row.pointee.updatedAt)
             index += 2
             if let event {
-                st.bind(index, event.pointee.messageId)
-                st.bind(index + 1, event.pointee.contentId)
-                st.bind(index + 2, event.pointee.category)
-                st.bind(index + 3, event.pointee.durationSec)
-                st.bind(index + 4, event.pointee.positionSec)
-                st.bind(index + 5, event.pointee.rating)
+                bindText(index, event.pointee.messageId)
+                bindText(index + 1, event.pointee.contentId)
+                bindText(index + 2, event.pointee.category)
+                let nulls = event.pointee.nullNumbers
+                if nulls & 1 != 0 { st.bindNull(index + 3) } else { st.bind(index + 3, event.pointee.durationSec) }
+                if nulls & 2 != 0 { st.bindNull(index + 4) } else { st.bind(index + 4, event.pointee.positionSec) }
+                if nulls & 4 != 0 { st.bindNull(index + 5) } else { st.bind(index + 5, event.pointee.rating) }
             } else {
                 for k in 0..<Int32(StoreSchema.eventColumns.count) { st.bindNull(index + k) }
             }
@@ -502,51 +527,40 @@ extension FeatureStore {
         /// than an index maintained under inserts.
         ///
         /// Returns the position of the user's entry in `store.vectorRefs`
-        /// (added, all NULL, for a user without history), valid until the
+        /// (added, NULL, for a user without history), valid until the
         /// dictionary gets another key.
-        private func vectorRefsIndex(forUser userId: String) throws -> Dictionary<String, [VectorRef]>.Index {
+        private func vectorRefsIndex(forUser userId: String) throws -> Dictionary<String, VectorRef>.Index {
             if !store.vectorRefsLoaded { try loadAllVectorRefs() }
             if let i = store.vectorRefs.index(forKey: userId) { return i }
-            store.vectorRefs[userId] = Array(
-                repeating: VectorRef(row: nil, hash: nil), count: StoreSchema.vectorColumnIndices.count)
+            store.vectorRefs[userId] = VectorRef(row: nil, hash: nil)
             return store.vectorRefs.index(forKey: userId)!
         }
 
+        /// The schema's one vector column (`PackedFeatureRow.Layout`).
         private func loadAllVectorRefs() throws {
-            let slots = StoreSchema.vectorColumnIndices.count
-            var refs: [String: [VectorRef]] = [:]
-            if slots > 0 {
-                var pointers: [String: [Int64?]] = [:]
-                let all = s.allHistoryPointers
-                defer { all.reset() }
-                while try all.step() {
-                    var row: [Int64?] = Array(repeating: nil, count: slots)
-                    for k in 0..<slots where !all.columnIsNull(Int32(k + 1)) {
-                        row[k] = all.columnInt64(Int32(k + 1))
-                    }
-                    pointers[all.columnText(0)] = row
+            precondition(StoreSchema.vectorColumnIndices == [PackedFeatureRow.Layout.vectorColumn])
+            var refs: [String: VectorRef] = [:]
+            var pointers: [String: Int64] = [:]
+            let all = s.allHistoryPointers
+            defer { all.reset() }
+            while try all.step() {
+                pointers[all.columnText(0)] = all.columnIsNull(1) ? nil : all.columnInt64(1)
+            }
+            all.reset()
+            // One hash per distinct vector row, shared by the users that point at it.
+            var hashes: [Int64: Hash128?] = [:]
+            for (user, pointer) in pointers {
+                let hash: Hash128?
+                if let known = hashes[pointer] {
+                    hash = known
+                } else {
+                    let at = s.vectorAtRow[0]
+                    at.bind(1, pointer)
+                    hash = try at.step() && !at.columnIsNull(0) ? Hash128(at.columnBytes(0)) : nil
+                    at.reset()
+                    hashes[pointer] = hash
                 }
-                all.reset()
-                // One hash per distinct vector row, shared by the users that point at it.
-                var hashes: [[Int64: Hash128?]] = Array(repeating: [:], count: slots)
-                for (user, row) in pointers {
-                    var userRefs = Array(repeating: VectorRef(row: nil, hash: nil), count: slots)
-                    for k in 0..<slots {
-                        guard let pointer = row[k] else { continue }
-                        let hash: Hash128?
-                        if let known = hashes[k][pointer] {
-                            hash = known
-                        } else {
-                            let at = s.vectorAtRow[k]
-                            at.bind(1, pointer)
-                            hash = try at.step() && !at.columnIsNull(0) ? Hash128(at.columnBytes(0)) : nil
-                            at.reset()
-                            hashes[k][pointer] = hash
-                        }
-                        if let hash { userRefs[k] = VectorRef(row: pointer, hash: hash) }
-                    }
-                    refs[user] = userRefs
-                }
+                if let hash { refs[user] = VectorRef(row: pointer, hash: hash) }
             }
             store.vectorRefs = refs
             store.vectorRefsLoaded = true

@@ -55,7 +55,7 @@ public final class FeatureStore {
     var fingerprint = SequenceMapFingerprint()
     var fingerprintDirty = false
     /// Per user: where the latest history row's vectors are (see `insertHistory`).
-    var vectorRefs: [String: [VectorRef]] = [:]
+    var vectorRefs: [String: VectorRef] = [:]
     /// Whether `vectorRefs` holds every user's (loaded by one scan, then kept current).
     var vectorRefsLoaded = false
     var nextHistoryRowId: Int64?

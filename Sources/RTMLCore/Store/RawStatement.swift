@@ -98,6 +98,16 @@ final class RawStatement {
         }
     }
 
+    /// Text SQLite reads where it is (SQLITE_STATIC): the caller keeps the
+    /// bytes unchanged until the statement has run.
+    @inline(__always) func bindText(_ index: Int32, _ utf8: UnsafeRawBufferPointer) {
+        if let base = utf8.baseAddress {
+            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(utf8.count), RawStatement.static)
+        } else {
+            sqlite3_bind_text(handle, index, "", 0, RawStatement.transient)
+        }
+    }
+
     @inline(__always) func bind(_ index: Int32, _ value: String?) {
         if let value { bind(index, value) } else { bindNull(index) }
     }
