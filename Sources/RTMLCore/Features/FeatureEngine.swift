@@ -117,6 +117,11 @@ public final class FeatureEngine {
     /// Windows finalised since the last call, in emission order (by window
     /// end, start, user id, event name).
     public func takeFinalWindows() -> [WindowCount] {
+        core.takeFinalWindows().windowCounts
+    }
+
+    /// `takeFinalWindows` in the compact form the store writes.
+    public func takeFinalWindowList() -> FinalWindows {
         core.takeFinalWindows()
     }
 
@@ -338,7 +343,7 @@ struct EngineCore {
     var evictionEnabled = true
 
     // Pending output, handed over by the take methods.
-    var finalWindows: [WindowCount] = []
+    var finalWindows = FinalWindows()
     var changedOnline: [SlotRef] = []
     /// Online rows not yet handed over of users dropped since, by serial.
     var droppedOnline: [Int64: PackedFeatureRow] = [:]
@@ -731,8 +736,7 @@ struct EngineCore {
             }
             for e in entries {
                 let userId = users[e.slot].pointee.userId
-                finalWindows.append(WindowCount(
-                    userId: userId, event: eventNames[Int(e.event)], windowStart: start, windowEnd: end, count: e.count))
+                finalWindows.append(userId: userId, event: eventNames[Int(e.event)], windowStart: start, windowEnd: end, count: e.count)
                 if tracksDirtyWindows {
                     finalisedWindowKeys.append(FinalisedKey(userId: userId, event: e.event, windowStart: start))
                 }
@@ -807,8 +811,8 @@ struct EngineCore {
 
     // MARK: Handing over results
 
-    mutating func takeFinalWindows() -> [WindowCount] {
-        defer { finalWindows.removeAll(keepingCapacity: true) }
+    mutating func takeFinalWindows() -> FinalWindows {
+        defer { finalWindows.removeAll() }
         return finalWindows
     }
 

@@ -290,7 +290,7 @@ public final class Featurizer {
             _ = engine.process(event)
         }
         if lineNumber == skipThrough {
-            _ = engine.takeFinalWindows()
+            _ = engine.takeFinalWindowList()
             _ = engine.takeChangedOnlineRows()
             _ = engine.takeTouchedUsers()
             parser.resetIgnoredProperties()
@@ -378,7 +378,7 @@ public final class Featurizer {
     /// Commits the pending micro-batch (and the engine's progress) in one transaction.
     private func commit() throws {
         // Emission order is user_windows' key order (window_start, user_id, event): appends.
-        let windows = engine.takeFinalWindows()
+        let windows = engine.takeFinalWindowList()
         let online = engine.takeChangedOnlineRows()
         // In first-event order: the writer assigns dense ids to the new ones.
         let touched = engine.takeTouchedUsers()

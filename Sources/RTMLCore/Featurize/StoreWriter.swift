@@ -19,7 +19,7 @@ struct BatchWrites {
     var users: [String]
     var items: [String]
     var online: [PackedFeatureRow]
-    var windows: [WindowCount]
+    var windows: FinalWindows
     /// Changed user states, each with its open windows (`takeDirtyUserCheckpoints`),
     /// when the batch checkpoints the engine's state; empty otherwise.
     var userStates: [(userId: String, state: [UInt8]?)]
@@ -255,7 +255,7 @@ final class StoreWriter: @unchecked Sendable {
             }
             spent(.features)
             for b in batches {
-                try b.windows.withUnsafeBufferPointer { try batch.insertWindows($0) }
+                try batch.insertWindows(b.windows)
             }
             spent(.windows)
             if clearWindowRows { try batch.deleteAllWindowStates() }

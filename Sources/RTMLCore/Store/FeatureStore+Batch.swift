@@ -239,7 +239,7 @@ extension FeatureStore {
             // one (as `rows[i]` would) retains and releases each of its references.
             try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
                 try (events?.entries ?? []).withUnsafeBufferPointer { entries in
-                    try (events?.bytes ?? []).withUnsafeBytes { text in
+                    try (events?.text.bytes ?? []).withUnsafeBytes { text in
                         let firstEvent = events == nil ? nil : entries.baseAddress
                         var i = 0
                         while rows.count - i >= n {
@@ -273,15 +273,11 @@ extension FeatureStore {
             _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<HistoryEvents.Entry>?, text: UnsafeRawBufferPointer,
             types: UnsafeBufferPointer<FeatureSchema.ColumnType>, to st: RawStatement, at offset: Int32
         ) throws {
-            func bindText(_ index: Int32, _ span: HistoryEvents.Span) {
-                if span.count < 0 {
-                    st.bindNull(index)
-                } else {
-                    st.bindText(index, UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(span.offset + span.count)]))
-                }
+            func bindText(_ index: Int32, _ span: TextSpan) {
+                if span.count < 0 { st.bindNull(index) } else { st.bindText(index, TextBuffer.utf8(span, in: text)) }
             }
-            func spanEquals(_ span: HistoryEvents.Span, _ s: String) -> Bool {
-                s.utf8.elementsEqual(UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(max(0, span.offset + span.count))]))
+            func spanEquals(_ span: TextSpan, _ s: String) -> Bool {
+                span.count >= 0 && s.utf8.elementsEqual(TextBuffer.utf8(span, in: text))
             }
             if let event, event.pointee.eventTs != row.pointee.eventTs || event.pointee.receivedAt != row.pointee.updatedAt
                 || !spanEquals(event.pointee.userId, row.pointee.userId) {
@@ -343,23 +339,28 @@ extension FeatureStore {
 
         /// Appends a finalised window to `user_windows` (a window already there is an error).
         public func insertWindow(_ window: WindowCount) throws {
-            try check()
-            Self.bindWindow(window, to: s.insertWindow, at: 0)
-            try s.insertWindow.run()
+            try insertWindows(FinalWindows([window]))
         }
 
         /// Appends windows to `user_windows`, `StoreSchema.rowsPerInsert` per statement.
         public func insertWindows(_ windows: UnsafeBufferPointer<WindowCount>) throws {
-            try check()
-            try insertRows(windows, many: s.insertWindowRows, one: s.insertWindow, width: 5, bind: Self.bindWindow)
+            try insertWindows(FinalWindows(Array(windows)))
         }
 
-        private static func bindWindow(_ window: WindowCount, to st: RawStatement, at offset: Int32) {
-            st.bind(offset + 1, window.userId)
-            st.bind(offset + 2, window.event)
-            st.bind(offset + 3, window.windowStart)
-            st.bind(offset + 4, window.windowEnd)
-            st.bind(offset + 5, window.count)
+        /// `insertWindows` from the compact list (featurize's), its strings bound where they are.
+        public func insertWindows(_ windows: FinalWindows) throws {
+            try check()
+            try windows.text.bytes.withUnsafeBytes { text in
+                try windows.entries.withUnsafeBufferPointer { entries in
+                    try insertRows(entries, many: s.insertWindowRows, one: s.insertWindow, width: 5) { w, st, offset in
+                        st.bindText(offset + 1, TextBuffer.utf8(w.userId, in: text))
+                        st.bindText(offset + 2, TextBuffer.utf8(w.event, in: text))
+                        st.bind(offset + 3, w.windowStart)
+                        st.bind(offset + 4, w.windowEnd)
+                        st.bind(offset + 5, w.count)
+                    }
+                }
+            }
         }
 
         /// Full multi-row statements, then the rest one row at a time.

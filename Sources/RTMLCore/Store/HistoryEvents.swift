@@ -8,13 +8,6 @@
 /// count's cache line moved between cores on every row - and the driver made
 /// and later freed 1,000,000 of them a day.
 public struct HistoryEvents: Sendable {
-    /// Bytes `offset..<offset + count` of `bytes`; count -1 is NULL.
-    struct Span {
-        var offset: Int32
-        var count: Int32
-        static let null = Span(offset: 0, count: -1)
-    }
-
     struct Entry {
         var eventTs: Int64
         var receivedAt: Int64
@@ -23,14 +16,14 @@ public struct HistoryEvents: Sendable {
         var rating: Double
         /// Bit 0, 1, 2: durationSec, positionSec, rating is NULL.
         var nullNumbers: UInt8
-        var userId: Span
-        var event: Span
-        var messageId: Span
-        var contentId: Span
-        var category: Span
+        var userId: TextSpan
+        var event: TextSpan
+        var messageId: TextSpan
+        var contentId: TextSpan
+        var category: TextSpan
     }
 
-    private(set) var bytes: [UInt8] = []
+    private(set) var text = TextBuffer()
     private(set) var entries: [Entry] = []
 
     public init() {}
@@ -39,7 +32,7 @@ public struct HistoryEvents: Sendable {
 
     public mutating func reserveCapacity(_ events: Int) {
         entries.reserveCapacity(events)
-        bytes.reserveCapacity(events * 48)
+        text.reserveCapacity(events * 48)
     }
 
     public mutating func append(_ e: StoredEvent) {
@@ -63,35 +56,21 @@ public struct HistoryEvents: Sendable {
         if durationSec == nil { nulls |= 1 }
         if positionSec == nil { nulls |= 2 }
         if rating == nil { nulls |= 4 }
-        let user = add(userId), name = add(event), message = add(messageId)
-        let content = contentId.map { add($0) } ?? .null, categorySpan = category.map { add($0) } ?? .null
+        let user = text.add(userId), name = text.add(event), message = text.add(messageId)
+        let content = text.add(contentId), categorySpan = text.add(category)
         entries.append(Entry(
             eventTs: eventTs, receivedAt: receivedAt,
             durationSec: durationSec ?? 0, positionSec: positionSec ?? 0, rating: rating ?? 0, nullNumbers: nulls,
             userId: user, event: name, messageId: message, contentId: content, category: categorySpan))
     }
 
-    private mutating func add(_ s: String) -> Span {
-        var s = s
-        return s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
-    }
-
-    private mutating func add(_ utf8: UnsafeRawBufferPointer) -> Span {
-        let span = Span(offset: Int32(bytes.count), count: Int32(utf8.count))
-        bytes.append(contentsOf: utf8)
-        return span
-    }
-
     /// Event i as a `StoredEvent` (for messages and tests; the writer reads the bytes).
     public subscript(i: Int) -> StoredEvent {
-        bytes.withUnsafeBytes { Self.event(entries[i], $0) }
+        text.bytes.withUnsafeBytes { Self.event(entries[i], $0) }
     }
 
     static func event(_ e: Entry, _ bytes: UnsafeRawBufferPointer) -> StoredEvent {
-        func string(_ span: Span) -> String? {
-            guard span.count >= 0 else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[Int(span.offset)..<Int(span.offset + span.count)]), as: UTF8.self)
-        }
+        func string(_ span: TextSpan) -> String? { TextBuffer.string(span, in: bytes) }
         return StoredEvent(
             userId: string(e.userId) ?? "", event: string(e.event) ?? "", eventTs: e.eventTs, receivedAt: e.receivedAt,
             messageId: string(e.messageId) ?? "", contentId: string(e.contentId), category: string(e.category),
