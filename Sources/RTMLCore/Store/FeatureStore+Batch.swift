@@ -1,4 +1,3 @@
-import CSupport
 import GRDB
 
 #if _endian(big)

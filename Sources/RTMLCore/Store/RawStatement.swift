@@ -6,9 +6,10 @@ import GRDBSQLite
 /// are the store's hot path. GRDB's cached statements turn every argument
 /// into a `DatabaseValue` inside a `StatementArguments` array and validate
 /// the count on each call; binding directly is measurably faster
-/// (Benchmarks/store prints both). This file and `BackgroundCheckpointer`
-/// (a second connection and a WAL hook) are the only ones that call
-/// sqlite3 functions; everything else goes through GRDB.
+/// (Benchmarks/store prints both). This file, `BackgroundCheckpointer`
+/// (a second connection and a WAL hook) and `SQLiteSetup` (process-wide
+/// settings) are the only ones that call sqlite3 functions; everything else
+/// goes through GRDB.
 ///
 /// Statements are prepared on the connection GRDB opened
 /// (`Database.sqliteConnection`), used only on that connection's queue, and

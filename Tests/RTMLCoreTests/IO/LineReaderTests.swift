@@ -14,7 +14,7 @@ final class TempDir {
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = path(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: p, contents: Data(bytes)))
         return p
     }
 

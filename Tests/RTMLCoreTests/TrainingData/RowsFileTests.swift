@@ -5,7 +5,7 @@ import Testing
 @Suite struct RowsFileTests {
     func write(_ dir: TempDir, _ name: String, _ text: String) -> String {
         let path = dir.path(name)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
         return path
     }
 
