@@ -24,6 +24,8 @@ struct RTMLCommand: ParsableCommand {
     static func main() {
         // A closed stdout must show up as EPIPE on write, not kill the process.
         signal(SIGPIPE, SIG_IGN)
+        // SQLite's process-wide settings go in before any thread opens a connection.
+        SQLiteSetup.apply()
         do {
             var command = try parseAsRoot()
             try command.run()

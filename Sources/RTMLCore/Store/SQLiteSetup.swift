@@ -8,9 +8,15 @@ import CSupport
 /// updates usage counters under a global one. rtml uses each connection from
 /// one thread at a time (a GRDB queue, or the checkpointer's own), so
 /// multi-thread mode is safe, and nothing reads the counters.
-enum SQLiteSetup {
-    /// Touch before opening a connection. If some other code opened one first,
-    /// the settings are refused and SQLite keeps its defaults: slower, still correct.
+public enum SQLiteSetup {
+    /// Makes the settings (once). Call it before any thread opens a
+    /// connection: `sqlite3_config` must not run beside an open. The CLI
+    /// does at start; `FeatureStore`'s opens do too, for library users.
+    public static func apply() { _ = configured }
+
+    /// Whether SQLite took the settings. If some other code opened a
+    /// connection first, they are refused and SQLite keeps its defaults:
+    /// slower, still correct.
     static let configured: Bool = {
         let multithread = rtml_sqlite_config_multithread()
         let memstatus = rtml_sqlite_config_memstatus(0)
