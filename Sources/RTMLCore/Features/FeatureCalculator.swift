@@ -21,11 +21,21 @@ enum FeatureColumns {
     }
 }
 
-/// Per-category column positions, held by the calculator (no lazy-static check per read).
-struct CategoryColumns {
+/// The column positions `FeatureCalculator.row` writes, held by the
+/// calculator (no lazy-static check per read).
+struct RowColumns {
+    let sleepStarts = FeatureColumns.sleepStarts
+    let sleepBounces = FeatureColumns.sleepBounces
+    let sleepBounceRate = FeatureColumns.sleepBounceRate
+    let stepsSlope = FeatureColumns.stepsSlope
+    let stepsMean = FeatureColumns.stepsMean
+    let heartRateSlope = FeatureColumns.heartRateSlope
+    let heartRateMean = FeatureColumns.heartRateMean
+    let lastEventTs = FeatureColumns.lastEventTs
+    /// Per category, in `ContentCategory` order.
+    let affinity = FeatureColumns.searchAffinity
     let starts = FeatureColumns.starts
     let completes = FeatureColumns.completes
-    let affinity = FeatureColumns.searchAffinity
 }
 
 /// Count, mean and least-squares slope of one biometric signal over the trailing span.
@@ -65,7 +75,7 @@ struct FeatureCalculator {
     /// Seed-term vectors of the categories (nil: no seed term has a vector) and their norms.
     let categoryVectors: [[Double]?]
     let categoryNorms: [Double]
-    let columns = CategoryColumns()
+    let columns = RowColumns()
 
     init(config: FeatureConfig, embeddings: TermEmbeddings) {
         self.config = config
@@ -104,63 +114,57 @@ struct FeatureCalculator {
             return Self.stats(samples, lo, hi, t)
         }
 
-        var starts: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
-        var completes: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+        var starts = InlineArray<5, Int64>(repeating: 0)
+        var completes = InlineArray<5, Int64>(repeating: 0)
         user.pointee.contents.withUnsafeBufferPointer { contents in
             let chi = contents.end(atOrBefore: t)
             let clo = contents.start(after: trailingBound, end: chi)
-            withUnsafeMutableBytes(of: &starts) { s in
-                withUnsafeMutableBytes(of: &completes) { c in
-                    let sp = s.bindMemory(to: Int64.self), cp = c.bindMemory(to: Int64.self)
-                    for i in clo..<chi {
-                        let mark = contents[i]
-                        if mark.isComplete { cp[Int(mark.category)] += 1 } else { sp[Int(mark.category)] += 1 }
-                    }
-                }
+            for i in clo..<chi {
+                let mark = contents[i]
+                if mark.isComplete { completes[Int(mark.category)] += 1 } else { starts[Int(mark.category)] += 1 }
             }
         }
 
+        let c = columns
         var row = PackedFeatureRow(userId: user.pointee.userId, eventTs: t, updatedAt: updatedAt)
-        row.set(0, integer: session.starts)
-        row.set(1, integer: session.bounces)
-        if session.starts > 0 { row.set(2, real: Double(session.bounces) / Double(session.starts)) }
+        row.set(c.sleepStarts, integer: session.starts)
+        row.set(c.sleepBounces, integer: session.bounces)
+        if session.starts > 0 { row.set(c.sleepBounceRate, real: Double(session.bounces) / Double(session.starts)) }
         if searchFeatures(user, asOf: t) {
             if let embedding = user.pointee.embeddingCache.embedding {
                 row.setVector(embedding, hash: user.pointee.embeddingCache.embeddingHash)
             }
             user.pointee.embeddingCache.affinities.withUnsafeBufferPointer { a in
-                for k in 0..<5 { row.set(4 + k, real: a[k]) }
+                for k in 0..<5 { row.set(c.affinity[k], real: a[k]) }
             }
         }
-        row.set(9, real: steps.slope)
-        if steps.count > 0 { row.set(10, real: steps.mean) }
-        row.set(11, real: heartRate.slope)
-        if heartRate.count > 0 { row.set(12, real: heartRate.mean) }
-        row.set(13, integer: starts.0)
-        row.set(14, integer: starts.1)
-        row.set(15, integer: starts.2)
-        row.set(16, integer: starts.3)
-        row.set(17, integer: starts.4)
-        row.set(18, integer: completes.0)
-        row.set(19, integer: completes.1)
-        row.set(20, integer: completes.2)
-        row.set(21, integer: completes.3)
-        row.set(22, integer: completes.4)
+        row.set(c.stepsSlope, real: steps.slope)
+        if steps.count > 0 { row.set(c.stepsMean, real: steps.mean) }
+        row.set(c.heartRateSlope, real: heartRate.slope)
+        if heartRate.count > 0 { row.set(c.heartRateMean, real: heartRate.mean) }
+        for k in 0..<5 {
+            row.set(c.starts[k], integer: starts[k])
+            row.set(c.completes[k], integer: completes[k])
+        }
         row.setText(lastEvent)
-        row.set(24, integer: t)
+        row.set(c.lastEventTs, integer: t)
         return (row, steps, heartRate)
     }
 
-    /// The column positions `row` writes.
+    /// `row` writes every column of the schema, each once: by name, and its
+    /// one text and one vector column where `PackedFeatureRow` keeps them.
     static func checkSchemaOrder() {
-        let expected = [
+        let written = [
             FeatureColumns.sleepStarts, FeatureColumns.sleepBounces, FeatureColumns.sleepBounceRate,
             FeatureColumns.searchEmbedding,
         ] + FeatureColumns.searchAffinity + [
             FeatureColumns.stepsSlope, FeatureColumns.stepsMean, FeatureColumns.heartRateSlope,
             FeatureColumns.heartRateMean,
         ] + FeatureColumns.starts + FeatureColumns.completes + [FeatureColumns.lastEvent, FeatureColumns.lastEventTs]
-        precondition(expected == Array(0..<FeatureColumns.count), "FeatureCalculator.row does not follow FeatureSchema")
+        precondition(written.sorted() == Array(0..<FeatureColumns.count), "FeatureCalculator.row does not write every column once")
+        precondition(FeatureColumns.lastEvent == PackedFeatureRow.Layout.textColumn
+            && FeatureColumns.searchEmbedding == PackedFeatureRow.Layout.vectorColumn,
+            "last_event and search_embedding must be the schema's text and vector columns")
     }
 
     /// Mean and OLS slope per minute of steps and of heart rate over samples
