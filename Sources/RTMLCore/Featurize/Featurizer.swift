@@ -380,9 +380,13 @@ public final class Featurizer {
         // Emission order is user_windows' key order (window_start, user_id, event): appends.
         let windows = engine.takeFinalWindowList()
         let online = engine.takeChangedOnlineRows()
-        // In first-event order: the writer assigns dense ids to the new ones.
-        let touched = engine.takeTouchedUsers()
-        for user in touched where users.insert(user).inserted { stats.usersTouched += 1 }
+        // Users first seen this run, in first-event order: the writer looks
+        // up (or assigns) their dense ids once.
+        var newUsers: [String] = []
+        for user in engine.takeTouchedUsers() where users.insert(user).inserted {
+            stats.usersTouched += 1
+            newUsers.append(user)
+        }
         // The state goes with some commits only: encoding and rewriting every
         // changed user at every commit cost more than the rows did.
         let linesNow = max(lineNumber, skipThrough)
@@ -416,7 +420,7 @@ public final class Featurizer {
 
         var writes = BatchWrites(
             number: stats.microBatches, lines: max(1, pendingLines), events: events, history: history,
-            users: touched, items: newItems,
+            users: newUsers, items: newItems,
             online: online, windows: windows, userStates: dirtyUsers,
             state: state, position: Array(position.utf8))
         writes.jobsThrough = jobsWritten

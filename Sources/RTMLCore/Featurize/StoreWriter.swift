@@ -13,9 +13,8 @@ struct BatchWrites {
     /// Row i of `history`'s event at i.
     var events: HistoryEvents
     var history: [PackedFeatureRow]
-    /// Users and contents of `events` in the order they first appear there,
-    /// each at least the first time this run sees it (later repeats do no
-    /// harm): whose dense ids to look up, or assign in that order.
+    /// Users and contents of `events` first seen this run, in the order
+    /// they first appear: whose dense ids to look up, or assign in that order.
     var users: [String]
     var items: [String]
     var online: [PackedFeatureRow]
