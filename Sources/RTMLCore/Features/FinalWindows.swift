@@ -19,7 +19,7 @@ public struct FinalWindows: Sendable {
 
     public init() {}
 
-    public init(_ windows: [WindowCount]) {
+    public init<Windows: Sequence<WindowCount>>(_ windows: Windows) {
         for w in windows { append(w) }
     }
 

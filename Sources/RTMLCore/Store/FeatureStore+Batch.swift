@@ -208,16 +208,17 @@ extension FeatureStore {
         public func insertHistory(_ row: FeatureRow, event: StoredEvent? = nil) throws {
             try check()
             let packed = try PackedFeatureRow(validating: row, context: store.path)
-            var events = HistoryEvents()
+            var events: HistoryEvents?
             if let event {
                 // The buffer form below binds the event's name as last_event: the row's must be it.
                 if case .text(let name) = row.values[StoreSchema.lastEventIndex], name == event.event {} else {
                     throw notTheRowsEvent(event, row.userId, row.eventTs)
                 }
-                events.append(event)
+                events = HistoryEvents()
+                events!.append(event)
             }
             try withUnsafePointer(to: packed) {
-                try insertHistory(UnsafeBufferPointer(start: $0, count: 1), events: event == nil ? nil : events)
+                try insertHistory(UnsafeBufferPointer(start: $0, count: 1), events: events)
             }
         }
 
@@ -238,19 +239,19 @@ extension FeatureStore {
             // one (as `rows[i]` would) retains and releases each of its references.
             try StoreSchema.featureTypes.withUnsafeBufferPointer { types in
                 try (events?.entries ?? []).withUnsafeBufferPointer { entries in
-                    try (events?.text.bytes ?? []).withUnsafeBytes { text in
+                    try (events?.text.bytes ?? []).withUnsafeBytes { eventText in
                         let firstEvent = events == nil ? nil : entries.baseAddress
                         var i = 0
                         while rows.count - i >= n {
                             for k in 0..<n {
-                                try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, text: text, types: types,
+                                try bindHistory(first + i + k, event: firstEvent.map { $0 + i + k }, eventText: eventText, types: types,
                                                 to: s.insertHistoryRows, at: Int32(k) * width)
                             }
                             try s.insertHistoryRows.run()
                             i += n
                         }
                         while i < rows.count {
-                            try bindHistory(first + i, event: firstEvent.map { $0 + i }, text: text, types: types,
+                            try bindHistory(first + i, event: firstEvent.map { $0 + i }, eventText: eventText, types: types,
                                             to: s.insertHistory, at: 0)
                             try s.insertHistory.run()
                             i += 1
@@ -267,20 +268,20 @@ extension FeatureStore {
 
         /// Binds one history row at parameters `offset + 1...` and moves the
         /// row id and the user's vector pointers on (as if it were inserted).
-        /// The event's strings are bound from `text` where they are.
+        /// The event's strings are bound from `eventText` (its `HistoryEvents`' bytes) where they are.
         private func bindHistory(
-            _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<HistoryEvents.Entry>?, text: UnsafeRawBufferPointer,
+            _ row: UnsafePointer<PackedFeatureRow>, event: UnsafePointer<HistoryEvents.Entry>?, eventText: UnsafeRawBufferPointer,
             types: UnsafeBufferPointer<FeatureSchema.ColumnType>, to st: RawStatement, at offset: Int32
         ) throws {
             func bindText(_ index: Int32, _ span: TextSpan) {
-                if span.count < 0 { st.bindNull(index) } else { st.bindText(index, TextBuffer.utf8(span, in: text)) }
+                if span.count < 0 { st.bindNull(index) } else { st.bindText(index, TextBuffer.utf8(span, in: eventText)) }
             }
             func spanEquals(_ span: TextSpan, _ s: String) -> Bool {
-                span.count >= 0 && s.utf8.elementsEqual(TextBuffer.utf8(span, in: text))
+                span.count >= 0 && s.utf8.elementsEqual(TextBuffer.utf8(span, in: eventText))
             }
             if let event, event.pointee.eventTs != row.pointee.eventTs || event.pointee.receivedAt != row.pointee.updatedAt
                 || !spanEquals(event.pointee.userId, row.pointee.userId) {
-                let e = HistoryEvents.event(event.pointee, text)
+                let e = HistoryEvents.event(event.pointee, eventText)
                 throw notTheRowsEvent(e, row.pointee.userId, row.pointee.eventTs)
             }
             let rowId = try nextRowId()
@@ -343,7 +344,7 @@ extension FeatureStore {
 
         /// Appends windows to `user_windows`, `StoreSchema.rowsPerInsert` per statement.
         public func insertWindows(_ windows: UnsafeBufferPointer<WindowCount>) throws {
-            try insertWindows(FinalWindows(Array(windows)))
+            try insertWindows(FinalWindows(windows))
         }
 
         /// `insertWindows` from the compact list (featurize's), its strings bound where they are.
