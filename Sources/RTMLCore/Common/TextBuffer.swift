@@ -1,7 +1,8 @@
 /// Where one string's UTF-8 is in a `TextBuffer`; count -1 is NULL.
+/// (Full-width: a batch of long lines may hold more than 2 GB of text.)
 struct TextSpan: Sendable {
-    var offset: Int32
-    var count: Int32
+    var offset: Int
+    var count: Int
     static let null = TextSpan(offset: 0, count: -1)
 }
 
@@ -23,7 +24,7 @@ struct TextBuffer: Sendable {
     }
 
     mutating func add(_ utf8: UnsafeRawBufferPointer) -> TextSpan {
-        let span = TextSpan(offset: Int32(bytes.count), count: Int32(utf8.count))
+        let span = TextSpan(offset: bytes.count, count: utf8.count)
         bytes.append(contentsOf: utf8)
         return span
     }
@@ -31,7 +32,7 @@ struct TextBuffer: Sendable {
     /// The span's bytes in `buffer` (this buffer's `bytes`, borrowed).
     @inline(__always)
     static func utf8(_ span: TextSpan, in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: buffer[Int(span.offset)..<Int(span.offset) + Int(max(0, span.count))])
+        UnsafeRawBufferPointer(rebasing: buffer[span.offset..<span.offset + max(0, span.count)])
     }
 
     static func string(_ span: TextSpan, in buffer: UnsafeRawBufferPointer) -> String? {
