@@ -62,6 +62,15 @@ final class RowMaker {
     }
 }
 
+/// The event that made `row` (since schema 2 an event is stored in its
+/// history row: same user, time, arrival, and its name is the row's last_event).
+func event(of row: FeatureRow, _ i: Int) -> StoredEvent {
+    var name = ""
+    if let k = FeatureSchema.index(of: "last_event"), case .text(let s) = row.values[k] { name = s }
+    return StoredEvent(userId: row.userId, event: name, eventTs: row.eventTs, receivedAt: row.updatedAt,
+                       messageId: "m-\(i)", contentId: "c\(i % 400)", category: "sleep", durationSec: 600)
+}
+
 /// CPU seconds (user + system) this process has used: the machine is
 /// shared, so wall time alone says as much about the neighbours as about us.
 func cpuSeconds() -> Double {
@@ -276,32 +285,28 @@ if phases.contains("upsert") {
     report("features upsert, store API", t, rows)
 }
 
-// 4. events rows.
+// 4. History rows with their events (the events view reads them).
 if phases.contains("events") {
     let store = try FeatureStore.open(path: dir + "/events.db", mode: .mustCreate)
-    var rng = Rng(state: 3)
-    let names = ["app.open", "content.start", "content.exit", "content.complete", "search", "biometric"]
+    let maker = RowMaker(users: users)
     let t = try seconds {
         var i = 0
         while i < rows {
             let end = min(rows, i + batch)
             try store.transaction { b in
                 while i < end {
-                    let ts = 1_795_600_000_000 + Int64(i) * 86
-                    try b.insertEvent(StoredEvent(
-                        userId: "u\(rng.below(users))", event: names[rng.below(names.count)], eventTs: ts,
-                        receivedAt: ts + 300, messageId: "m-\(i)", contentId: "c\(rng.below(400))", category: "sleep",
-                        durationSec: 600, positionSec: nil, rating: nil))
+                    let row = maker.make(i).row
+                    try b.insertHistory(row, event: event(of: row, i))
                     i += 1
                 }
             }
         }
     }
     try store.close()
-    report("events insert, store API", t, rows)
+    report("history rows with their events", t, rows)
 }
 
-// 5. A featurize-shaped mix per event: a history row, an events row, the
+// 5. A featurize-shaped mix per event: a history row with its event, the
 // user's online row once per batch, a user-state blob once per batch, a
 // finalised window every 4th event, a sequence id lookup; checkpoint per batch.
 if phases.contains("mix") {
@@ -316,10 +321,7 @@ if phases.contains("mix") {
                 var latest: [Int: FeatureRow] = [:]
                 while i < end {
                     let (row, u, _) = maker.make(i)
-                    try b.insertHistory(row)
-                    try b.insertEvent(StoredEvent(
-                        userId: row.userId, event: "content.start", eventTs: row.eventTs, receivedAt: row.updatedAt,
-                        messageId: "m-\(i)", contentId: "c\(i % 400)", category: "sleep", durationSec: 600))
+                    try b.insertHistory(row, event: event(of: row, i))
                     _ = try b.sequenceId(forUser: row.userId)
                     if i % 4 == 0 {
                         try b.insertWindow(WindowCount(userId: row.userId, event: "content.start", windowStart: Int64(i) * 300_000, windowEnd: Int64(i) * 300_000 + 600_000, count: 2))
