@@ -81,7 +81,7 @@ struct FeatureBench {
                     if trigger != nil { triggers += 1 }
                 }
             }
-            windows += engine.takeFinalWindows().count
+            windows += engine.takeFinalWindowList().count
             online += engine.takeChangedOnlineRows().count
             let c0 = DispatchTime.now().uptimeNanoseconds
             checkpointBytes += engine.encodeGlobalState().count
@@ -91,7 +91,7 @@ struct FeatureBench {
             i = end
         }
         engine.flushAll()
-        windows += engine.takeFinalWindows().count
+        windows += engine.takeFinalWindowList().count
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpu = cpuSeconds() - cpuStart
         let engineSeconds = seconds - checkpointTime

@@ -15,6 +15,7 @@ swiftc -O -wmo -parse-as-library \
   "$src"/*.swift Sources/RTMLCore/Featurize/FeatureEventParser.swift \
   Sources/RTMLCore/JSON/*.swift $(ls Sources/RTMLCore/Events/*.swift | grep -v Deduplicator) \
   Sources/RTMLCore/Common/Hash128.swift Sources/RTMLCore/Common/RTMLError.swift Sources/RTMLCore/Common/JSONValue.swift \
+  Sources/RTMLCore/Common/TextBuffer.swift Sources/RTMLCore/Partition/UserPartition.swift \
   Benchmarks/features/main.swift Benchmarks/features/OutputWriterStub.swift -o "$bin"
 [ "${BUILD_ONLY:-}" = 1 ] && exit 0
 exec "$bin" "${@:-1000000}"
