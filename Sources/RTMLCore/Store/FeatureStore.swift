@@ -104,7 +104,7 @@ public final class FeatureStore {
             break
         }
 
-        _ = SQLiteSetup.configured
+        SQLiteSetup.apply()
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
@@ -186,7 +186,7 @@ public final class FeatureStore {
         case .empty: throw RTMLError("\(path): not an rtml store (the file is empty)")
         case .nonEmpty: break
         }
-        _ = SQLiteSetup.configured
+        SQLiteSetup.apply()
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(busyTimeout)

@@ -113,10 +113,6 @@ final class RawStatement {
         if let value { bind(index, value) } else { bindNull(index) }
     }
 
-    @inline(__always) func bind(_ index: Int32, _ value: Double?) {
-        if let value { bind(index, value) } else { bindNull(index) }
-    }
-
     /// A BLOB, never NULL: an empty buffer is stored as a zero-length blob.
     @inline(__always) func bind(_ index: Int32, bytes: UnsafeRawBufferPointer) {
         if let base = bytes.baseAddress, bytes.count > 0 {
